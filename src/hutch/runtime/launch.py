@@ -1,0 +1,242 @@
+"""The start sequence: from a ContainerSpec to a running PID 1.
+
+The order is the one runc and LXC use, so later features slot in at their
+place without reshaping it:
+
+ parent P (host)        child C (host pid ns)          init I (PID 1 inside)
+ ---------------        ---------------------          ---------------------
+ cgroup made+limits
+ fork C ------------->  join cgroup (writes itself)
+                        [unshare user; P writes maps]
+                        unshare mnt uts ipc net pid cgroup
+ [move/configure net] <-- "N" (namespaces ready)
+                    --> "G"
+                        fork I --------------------->  / rslave, rootfs, /dev,
+ <-- I's pid            exit                           /proc, /sys, mounts,
+                                                       pivot_root, hostname,
+                                                       lo up, rlimits,
+                                                       no_new_privs, caps,
+                                                       ids, [seccomp], exec
+ EOF on the error pipe = the exec happened (or a step's error arrived)
+
+P is a child subreaper, so when C exits, I is re-parented to P and P reaps
+it.  Every process below P reports a failure as one line on a
+close-on-exec pipe — step, errno, text — and leaves only through _exit().
+"""
+
+import os
+
+from ..errors import CommandNotExecutable, CommandNotFound, StartError
+from ..kernel import ifflags, ns, prctl, uts
+from ..rootfs import setup
+from ..rootfs.syscalls import Real
+# everything PID 1 runs after pivot_root must be imported before it: the
+# host's Python files are not inside the container
+from . import process as proc
+from .reaper import run_reaper
+
+_SEP = "\x1f"
+#: what ``init`` may be: exec the spec's command as PID 1, or run hutch's
+#: reaper as PID 1 with the command as its child (lxc-execute's lxc-init)
+EXEC, REAPER = "exec", "reaper"
+
+
+def _read_all(fd):
+    chunks = []
+    while True:
+        b = os.read(fd, 4096)
+        if not b:
+            return b"".join(chunks)
+        chunks.append(b)
+
+
+def _read_line(fd):
+    buf = b""
+    while not buf.endswith(b"\n"):
+        b = os.read(fd, 64)
+        if not b:
+            return buf
+        buf += b
+    return buf
+
+
+class Launched:
+    """What the parent knows after a successful start."""
+
+    __slots__ = ("pid", "cgroup", "net_state")
+
+    def __init__(self, pid, cgroup=None, net_state=None):
+        self.pid, self.cgroup, self.net_state = pid, cgroup, net_state
+
+
+def error_from_report(report, name):
+    """Turn the child's ``step\\x1ferrno\\x1ftext`` line into a typed error."""
+    step, _, rest = report.partition(_SEP)
+    errno, _, text = rest.partition(_SEP)
+    errno = int(errno or 0)
+    if step == "exec":
+        if errno == 2:
+            return CommandNotFound(f"{text}: not found in the container",
+                                   container=name)
+        if errno in (13, 8):
+            why = os.strerror(errno)
+            return CommandNotExecutable(f"{text}: {why}", container=name)
+        return StartError(f"{text}: {os.strerror(errno)}", container=name, step="exec")
+    return StartError(text, container=name, step=step)
+
+
+class Launcher:
+    """Start one container: ``spec`` run as ``mode`` (EXEC or REAPER)."""
+
+    def __init__(self, spec, *, mode=EXEC, cgroup=None, console=None,
+                 network=None, on_init=None):
+        self.spec = spec
+        self.mode = mode
+        self.cgroup = cgroup
+        self.console = console          # host path of the tty for /dev/console
+        self.network = network          # object with needs_parent() / prepare(pid)
+        self.on_init = on_init          # callable run in I before exec (tests)
+        self.net_state = None
+
+    # ---------------------------------------------------------------- parent
+    def start(self):
+        spec = self.spec
+        if not spec.root or not os.path.isdir(spec.root):
+            from ..errors import NotFound
+            raise NotFound(f'rootfs "{spec.root}" does not exist',
+                           container=spec.name, step="rootfs")
+        flags = ns.flags_of(spec.namespaces)
+        need_sync = bool(self.network and self.network.needs_parent())
+        attach_paths = self.cgroup.self_attach_paths() if self.cgroup else []
+        prctl.set_child_subreaper(True)
+        err_r, err_w = os.pipe()                  # both close-on-exec
+        sync_p, sync_c = _socketpair()
+        pid = os.fork()
+        if pid == 0:
+            os.close(err_r)
+            os.close(sync_p)
+            self._child(flags, attach_paths, need_sync, sync_c, err_w)
+            os._exit(1)                            # not reached
+        os.close(err_w)
+        os.close(sync_c)
+        init_pid = None
+        try:
+            if need_sync:
+                if _read_line(sync_p) == b"N\n":
+                    self.net_state = self.network.prepare(pid)
+                    os.write(sync_p, b"G")
+            line = _read_line(sync_p)
+            if line.startswith(b"P"):
+                init_pid = int(line[1:])
+            os.waitpid(pid, 0)
+            report = _read_all(err_r).decode(errors="replace")
+        except BaseException:
+            self._abort(pid, init_pid)
+            raise
+        finally:
+            os.close(err_r)
+            os.close(sync_p)
+        if report:
+            self._abort(None, init_pid)
+            raise error_from_report(report.splitlines()[0], spec.name)
+        if init_pid is None:
+            raise StartError("the container's first process died before it "
+                             "reported", container=spec.name, step="fork")
+        return Launched(init_pid, self.cgroup, self.net_state)
+
+    def _abort(self, child, init_pid):
+        import _signal
+        for p in (init_pid, child):
+            if p:
+                try:
+                    os.kill(p, _signal.SIGKILL)
+                    os.waitpid(p, 0)
+                except (ProcessLookupError, ChildProcessError):
+                    pass
+        if self.net_state is not None:
+            try:
+                self.network.teardown(self.net_state)
+            except Exception:
+                pass
+            self.net_state = None
+
+    # ----------------------------------------------------------------- child
+    def _child(self, flags, attach_paths, need_sync, sync, err):
+        step = "cgroup join"
+        try:
+            _default_signals()
+            prctl.set_pdeathsig(9)
+            for p in attach_paths:
+                fd = os.open(p, os.O_WRONLY)
+                try:
+                    os.write(fd, b"0")
+                finally:
+                    os.close(fd)
+            step = "unshare namespaces"
+            ns.unshare(flags & ~ns.CLONE_NEWUSER)
+            if need_sync:
+                os.write(sync, b"N\n")
+                if os.read(sync, 1) != b"G":
+                    os._exit(1)
+            step = "fork init"
+            pid = os.fork()
+            if pid == 0:
+                os.close(sync)
+                self._init(err)
+                os._exit(1)
+            os.write(sync, b"P%d\n" % pid)
+            os._exit(0)
+        except BaseException as e:   # noqa: BLE001 - reported to the parent
+            proc.report(err, step, e)
+            os._exit(1)
+
+    def _init(self, err):
+        """PID 1: build the container's / and become (or run) the command."""
+        spec = self.spec
+        step = "rootfs"
+        try:
+            try:
+                setup.prepare_rootfs(spec, Real, console=self.console)
+            except setup.StepError as e:
+                step = e.step
+                raise e.err from None
+            step = "hostname"
+            if "uts" in spec.namespaces:
+                uts.sethostname(spec.effective_hostname)
+            step = "loopback up"
+            if "net" in spec.namespaces:
+                ifflags.set_up("lo")
+            if self.on_init:
+                self.on_init()
+            env = proc.clean_env(spec.process, term=os.environ.get("TERM"))
+            if self.mode == REAPER:
+                run_reaper(spec, env, err)         # never returns
+            step = "exec"
+            proc.finish_and_exec(spec.process, spec.security, env, keep_fds=(err,))
+        except BaseException as e:   # noqa: BLE001
+            if isinstance(e, proc.ExecFailed):
+                proc.report(err, "exec", e.err, e.argv0)
+                os._exit(127 if e.err.errno == 2 else 126)
+            proc.report(err, step, e)
+            os._exit(1)
+
+
+def _socketpair():
+    import _socket
+    a, b = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    fa, fb = a.detach(), b.detach()
+    return fa, fb
+
+
+def _default_signals():
+    """Children must not run the parent's Python signal handlers."""
+    import _signal
+    for s in range(1, _signal.NSIG):
+        if s in (9, 19):
+            continue
+        try:
+            h = _signal.getsignal(s)
+        except (OSError, ValueError):
+            continue
+        if callable(h):
+            _signal.signal(s, _signal.SIG_DFL)

@@ -1,0 +1,128 @@
+"""The last steps before exec, shared by init, the command and attach.
+
+rlimits, no_new_privs, capabilities, identity, cwd, a clean environment,
+no stray fds, default signal dispositions — in that order, as runc does
+(seccomp, when a profile exists, goes last before exec).
+"""
+
+import _signal
+import os
+import resource
+
+from ..kernel import caps, prctl
+from ..spec import DEFAULT_PATH
+
+RLIMITS = {
+    "as": 9, "core": 4, "cpu": 0, "data": 2, "fsize": 1, "locks": 10,
+    "memlock": 8, "msgqueue": 12, "nice": 13, "nofile": 7, "nproc": 6,
+    "rss": 5, "rtprio": 14, "rttime": 15, "sigpending": 11, "stack": 3,
+}
+# signals Python ignores at startup; an exec'd program must get them default
+_PY_IGNORED = (13, 25)   # SIGPIPE, SIGXFSZ
+RLIM_INFINITY = -1
+
+
+class ExecFailed(Exception):
+    """exec failed; ``err`` is the OSError, ``argv0`` what was run."""
+
+    def __init__(self, argv0, err):
+        super().__init__(argv0)
+        self.argv0, self.err = argv0, err
+
+
+def clean_env(process, *, term=None, home=None):
+    """PATH, HOME, TERM, container=hutch, then lxc.environment — never the caller's."""
+    env = {"PATH": DEFAULT_PATH, "HOME": home or ("/root" if process.uid == 0 else "/"),
+           "TERM": term or "linux", "container": "hutch"}
+    for item in process.env:
+        k, eq, v = item.partition("=")
+        if eq:
+            env[k] = v
+        elif k in os.environ:      # a bare KEY takes the caller's value
+            env[k] = os.environ[k]
+    return env
+
+
+def report(fd, step, err=None, text=None):
+    """One line to the parent on the error pipe: step, errno, text."""
+    errno = getattr(err, "errno", 0) or 0
+    if text is None:
+        text = (getattr(err, "strerror", None) or str(err)) if err else ""
+    try:
+        os.write(fd, f"{step}\x1f{errno}\x1f{text}\n".encode(errors="replace"))
+    except OSError:
+        pass
+
+
+def set_rlimits(rlimits):
+    for name, (soft, hard) in rlimits.items():
+        soft = resource.RLIM_INFINITY if soft in (RLIM_INFINITY, None) else soft
+        hard = resource.RLIM_INFINITY if hard in (RLIM_INFINITY, None) else hard
+        resource.setrlimit(RLIMITS[name], (soft, hard))
+
+
+def drop_capabilities(security):
+    """Drop from the bounding set what lxc.cap.drop / lxc.cap.keep say."""
+    if not security.cap_drop and security.cap_keep is None:
+        return
+    last = caps.last_cap()
+    if security.cap_keep is not None:
+        keep = {caps.number(c) for c in security.cap_keep if c != "none"}
+        drop = [c for c in range(last + 1) if c not in keep]
+    else:
+        drop = [caps.number(c) for c in security.cap_drop]
+    for c in drop:
+        if c <= last:
+            prctl.capbset_drop(c)
+    eff, perm, inh = caps.capget()
+    mask = 0
+    for c in drop:
+        mask |= 1 << c
+    caps.capset(eff & ~mask, perm & ~mask, inh & ~mask)
+
+
+def set_identity(process):
+    if process.additional_gids or process.uid != 0 or process.gid != 0:
+        os.setgroups(list(process.additional_gids))
+    os.setgid(process.gid)
+    os.setuid(process.uid)
+
+
+def reset_signals():
+    for s in _PY_IGNORED:
+        _signal.signal(s, _signal.SIG_DFL)
+    _signal.pthread_sigmask(_signal.SIG_SETMASK, [])
+
+
+def close_fds(keep=()):
+    """Close every fd above 2 except ``keep`` (which stay close-on-exec)."""
+    lo = 3
+    for fd in sorted(keep):
+        if fd >= lo:
+            os.closerange(lo, fd)
+            lo = fd + 1
+    os.closerange(lo, 1 << 20)
+
+
+def finish_and_exec(process, security, env, *, keep_fds=()):
+    """Apply the process settings and exec; raises ExecFailed on exec errors."""
+    set_rlimits(process.rlimits)
+    if security.no_new_privs:
+        prctl.set_no_new_privs()
+    drop_capabilities(security)
+    set_identity(process)
+    try:
+        os.chdir(process.cwd or "/")
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, f"cwd {process.cwd}") from None
+    if process.umask is not None:
+        os.umask(process.umask)
+    reset_signals()
+    close_fds(keep_fds)
+    argv = process.args
+    try:
+        if "/" in argv[0]:
+            os.execve(argv[0], argv, env)
+        os.execvpe(argv[0], argv, env)
+    except OSError as e:
+        raise ExecFailed(argv[0], e) from None

@@ -1,0 +1,57 @@
+"""hutch's PID 1 for application containers (what lxc-init is to LXC).
+
+It forks the command, forwards every signal it receives to it, reaps every
+orphan that lands on it, and exits with the command's status: ``exit N``
+gives N, death by signal S gives 128+S.  When PID 1 exits, the kernel kills
+whatever is left in the namespace.
+"""
+
+import os
+
+# every catchable signal except SIGCHLD is passed on to the command
+_NOT_FORWARDED = (9, 17, 19)   # SIGKILL, SIGCHLD, SIGSTOP
+
+
+def run_reaper(spec, env, err):
+    import _signal
+
+    from . import process as proc
+
+    child = os.fork()
+    if child == 0:
+        try:
+            proc.finish_and_exec(spec.process, spec.security, env, keep_fds=(err,))
+        except proc.ExecFailed as e:
+            proc.report(err, "exec", e.err, e.argv0)
+            os._exit(127 if e.err.errno == 2 else 126)
+        except BaseException as e:   # noqa: BLE001
+            proc.report(err, "exec", e)
+            os._exit(126)
+        os._exit(126)
+    os.close(err)
+
+    def forward(signum, _frame):
+        try:
+            os.kill(child, signum)
+        except ProcessLookupError:
+            pass
+
+    for s in range(1, _signal.NSIG):
+        if s in _NOT_FORWARDED:
+            continue
+        try:
+            _signal.signal(s, forward)
+        except (OSError, ValueError):
+            pass
+    try:
+        proc.prctl.set_name("hutch-init")
+    except OSError:
+        pass
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            os._exit(0)
+        if pid == child:
+            code = os.waitstatus_to_exitcode(status)
+            os._exit(128 - code if code < 0 else code)
