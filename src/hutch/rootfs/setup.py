@@ -61,7 +61,7 @@ def make_private(sc):
         sc.mount(None, "/", None, m.MS_SLAVE | m.MS_REC)
 
 
-def bind_rootfs(sc, root, readonly=False):
+def bind_rootfs(sc, root):
     with _Step(f"bind rootfs {root}"):
         sc.mount(root, root, None, m.MS_BIND | m.MS_REC)
 
@@ -178,8 +178,10 @@ def mount_entry(sc, root, entry):
                     sc.makedirs(target)
             data = ",".join(opts.data) or None
             flags = opts.flags & ~m.MS_REMOUNT
-            sc.mount(source, target, None if is_bind else entry.fstype,
-                     flags, None if is_bind else data)
+            if is_bind:
+                sc.mount(source, target, None, flags & (m.MS_BIND | m.MS_REC), None)
+            else:
+                sc.mount(source, target, entry.fstype, flags, data)
             if is_bind and flags & ~(m.MS_BIND | m.MS_REC):
                 # bind mounts ignore other flags until remounted
                 sc.mount(None, target, None,

@@ -1,0 +1,30 @@
+import pytest
+
+from hutch.errors import AlreadyExists, NameError_, NotFound
+from hutch.store import Store, validate_name
+
+
+@pytest.mark.parametrize("bad", ["", "a/b", "..", ".hidden", "-x", "a b", "x" * 65, "é"])
+def test_bad_names(bad):
+    with pytest.raises(NameError_):
+        validate_name(bad)
+
+
+@pytest.mark.parametrize("good", ["web", "web-1", "a.b_c", "X" * 64])
+def test_good_names(good):
+    assert validate_name(good) == good
+
+
+def test_store_paths_and_listing(tmp_path, monkeypatch):
+    monkeypatch.setenv("HUTCH_LXCPATH", str(tmp_path))
+    s = Store()
+    assert s.lxcpath == str(tmp_path)
+    assert s.config_path("web") == f"{tmp_path}/web/config"
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "config").write_text("")
+    (tmp_path / "junk").mkdir()                      # no config: not a container
+    assert s.names() == ["web"]
+    with pytest.raises(AlreadyExists):
+        s.require_absent("web")
+    with pytest.raises(NotFound, match="no container 'db'"):
+        s.require("db")
