@@ -49,11 +49,12 @@ def main(argv):
         from ..cgroups import resources_from_options
         spec.resources = resources_from_options(limits, base=spec.resources)
     from ..runtime.execute import execute
+    from .common import warn
     if args.rootfs:
-        return execute(spec)
+        return execute(spec, warn=warn)
     from ..runtime import lock
     with lock.ContainerLock(args.lxcpath or _default(), spec.name, what="execute"):
-        return execute(spec)
+        return execute(spec, warn=warn)
 
 
 def _default():

@@ -25,6 +25,9 @@ def execute(spec, *, cgroup_factory=None, network=None, warn=None):
         from ..errors import HutchError
         raise HutchError("no command to execute (give one after --, or set "
                          "lxc.execute.cmd)", container=spec.name, step="execute")
+    if warn and any(d.type == "none" for d in spec.network):
+        warn(f"{spec.name}: lxc.net type none: the container shares the host's "
+             "network namespace (its interfaces, addresses and ports)")
     cg = _make_cgroup(spec) if cgroup_factory is None else cgroup_factory(spec)
     console = None
     try:

@@ -105,7 +105,8 @@ class Launcher:
             from ..errors import NotFound
             raise NotFound(f'rootfs "{spec.root}" does not exist',
                            container=spec.name, step="rootfs")
-        flags = ns.flags_of(spec.namespaces)
+        shared = _open_shared(spec)
+        flags = ns.flags_of(effective_namespaces(spec) - set(shared))
         need_sync = bool(self.network and self.network.needs_parent())
         attach_paths = self.cgroup.self_attach_paths() if self.cgroup else []
         prctl.set_child_subreaper(True)
@@ -115,10 +116,12 @@ class Launcher:
         if pid == 0:
             os.close(err_r)
             os.close(sync_p)
-            self._child(flags, attach_paths, need_sync, sync_c, err_w)
+            self._child(flags, attach_paths, need_sync, sync_c, err_w, shared)
             os._exit(1)                            # not reached
         os.close(err_w)
         os.close(sync_c)
+        for fd in shared.values():
+            os.close(fd)
         init_pid = None
         try:
             if need_sync:
@@ -161,7 +164,7 @@ class Launcher:
             self.net_state = None
 
     # ----------------------------------------------------------------- child
-    def _child(self, flags, attach_paths, need_sync, sync, err):
+    def _child(self, flags, attach_paths, need_sync, sync, err, shared):
         step = "cgroup join"
         try:
             _default_signals()
@@ -172,6 +175,10 @@ class Launcher:
                     os.write(fd, b"0")
                 finally:
                     os.close(fd)
+            for name, fd in shared.items():
+                step = f"join {name} namespace"
+                ns.setns(fd, ns.FLAGS[name])
+                os.close(fd)
             step = "unshare namespaces"
             ns.unshare(flags & ~ns.CLONE_NEWUSER)
             if need_sync:
@@ -204,7 +211,7 @@ class Launcher:
             if "uts" in spec.namespaces:
                 uts.sethostname(spec.effective_hostname)
             step = "loopback up"
-            if "net" in spec.namespaces:
+            if "net" in effective_namespaces(spec):
                 ifflags.set_up("lo")
             if self.on_init:
                 self.on_init()
@@ -219,6 +226,39 @@ class Launcher:
                 os._exit(127 if e.err.errno == 2 else 126)
             proc.report(err, step, e)
             os._exit(1)
+
+
+def effective_namespaces(spec):
+    """The namespaces to make: lxc.net.N.type = none keeps the host's network."""
+    names = set(spec.namespaces)
+    if any(d.type == "none" for d in spec.network):
+        names.discard("net")
+    return names
+
+
+def _open_shared(spec):
+    """{ns: fd} for lxc.namespace.share.<ns> (a pid or a /proc/PID/ns path).
+
+    Opened by the parent, joined by the child before it unshares the rest.
+    """
+    out = {}
+    try:
+        for name, target in spec.namespace_share.items():
+            if name not in ("net", "ipc", "uts", "pid", "cgroup"):
+                raise StartError(f"sharing the {name} namespace is not supported",
+                                 container=spec.name, step="namespaces")
+            path = f"/proc/{target}/ns/{name}" if str(target).isdigit() else str(target)
+            try:
+                out[name] = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError as e:
+                raise StartError(f'cannot open "{path}": {e.strerror}',
+                                 container=spec.name,
+                                 step=f"lxc.namespace.share.{name}") from None
+    except BaseException:
+        for fd in out.values():
+            os.close(fd)
+        raise
+    return out
 
 
 def _socketpair():
