@@ -176,3 +176,13 @@ def test_bad_config_key_leaves_nothing(lxcpath, tmp_path, host_unchanged):
     assert "lxc.no.such.key" in r.stderr and "bad.conf:2" in r.stderr
     assert "Traceback" not in r.stderr
     assert not os.path.exists(f"{lxcpath}/bad")
+
+
+def test_user_namespace_id_maps(busybox_rootfs, host_unchanged):
+    r = run(busybox_rootfs, "/bin/sh", "-c", "id -u; cat /proc/self/uid_map /proc/self/gid_map",
+            extra=["-s", "lxc.idmap=u 0 200000 65536", "-s", "lxc.idmap=g 0 200000 65536"])
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "0"
+    assert lines[1].split() == ["0", "200000", "65536"]
+    assert lines[2].split() == ["0", "200000", "65536"]

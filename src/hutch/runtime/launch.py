@@ -109,6 +109,9 @@ class Launcher:
         flags = ns.flags_of(effective_namespaces(spec) - set(shared))
         need_sync = bool(self.network and self.network.needs_parent())
         attach_paths = self.cgroup.self_attach_paths() if self.cgroup else []
+        if spec.idmaps:
+            flags |= ns.CLONE_NEWUSER
+        was_subreaper = _get_subreaper()
         prctl.set_child_subreaper(True)
         err_r, err_w = os.pipe()                  # both close-on-exec
         sync_p, sync_c = _socketpair()
@@ -124,6 +127,10 @@ class Launcher:
             os.close(fd)
         init_pid = None
         try:
+            if flags & ns.CLONE_NEWUSER:
+                if _read_line(sync_p) == b"U\n":
+                    write_id_maps(pid, spec.idmaps, spec.name)
+                    os.write(sync_p, b"M")
             if need_sync:
                 if _read_line(sync_p) == b"N\n":
                     self.net_state = self.network.prepare(pid)
@@ -139,6 +146,9 @@ class Launcher:
         finally:
             os.close(err_r)
             os.close(sync_p)
+            if not was_subreaper:
+                # I is ours now; later orphans of the caller are not
+                prctl.set_child_subreaper(False)
         if report:
             self._abort(None, init_pid)
             raise error_from_report(report.splitlines()[0], spec.name)
@@ -179,6 +189,17 @@ class Launcher:
                 step = f"join {name} namespace"
                 ns.setns(fd, ns.FLAGS[name])
                 os.close(fd)
+            if flags & ns.CLONE_NEWUSER:
+                # first, so the other namespaces belong to the new user
+                # namespace; the parent writes the id maps from outside
+                step = "unshare user namespace"
+                ns.unshare(ns.CLONE_NEWUSER)
+                os.write(sync, b"U\n")
+                if os.read(sync, 1) != b"M":
+                    os._exit(1)
+                step = "become root in the user namespace"
+                os.setresgid(0, 0, 0)
+                os.setresuid(0, 0, 0)
             step = "unshare namespaces"
             ns.unshare(flags & ~ns.CLONE_NEWUSER)
             if need_sync:
@@ -203,7 +224,8 @@ class Launcher:
         step = "rootfs"
         try:
             try:
-                setup.prepare_rootfs(spec, Real, console=self.console)
+                setup.prepare_rootfs(spec, Real, console=self.console,
+                                     bind_nodes=bool(spec.idmaps))
             except setup.StepError as e:
                 step = e.step
                 raise e.err from None
@@ -226,6 +248,32 @@ class Launcher:
                 os._exit(127 if e.err.errno == 2 else 126)
             proc.report(err, step, e)
             os._exit(1)
+
+
+def _get_subreaper():
+    import ctypes
+    v = ctypes.c_int(0)
+    prctl.libc.prctl(prctl.PR_GET_CHILD_SUBREAPER, ctypes.byref(v), 0, 0, 0)
+    return bool(v.value)
+
+
+def write_id_maps(pid, idmaps, name):
+    """uid_map and gid_map of the child's user namespace, written from outside."""
+    for kind, fname in (("u", "uid_map"), ("g", "gid_map")):
+        lines = "".join(f"{m.container_id} {m.host_id} {m.count}\n"
+                        for m in idmaps if m.kind == kind)
+        if not lines:
+            continue
+        path = f"/proc/{pid}/{fname}"
+        try:
+            fd = os.open(path, os.O_WRONLY)
+            try:
+                os.write(fd, lines.encode())
+            finally:
+                os.close(fd)
+        except OSError as e:
+            raise StartError(f'Failed to write "{lines.strip()}" to "{path}": '
+                             f"{e.strerror}", container=name, step="id maps") from None
 
 
 def effective_namespaces(spec):
