@@ -10,13 +10,12 @@ __all__ = ["Container", "list_containers", "HutchError", "errors"]
 
 
 def __getattr__(name):
+    # importlib, not "from . import": that would ask this __getattr__ again
+    from importlib import import_module
     if name in ("Container", "list_containers"):
-        from . import container
-        return getattr(container, name)
+        return getattr(import_module("hutch.container"), name)
     if name == "HutchError":
-        from .errors import HutchError
-        return HutchError
+        return import_module("hutch.errors").HutchError
     if name == "errors":
-        from . import errors
-        return errors
+        return import_module("hutch.errors")
     raise AttributeError(name)

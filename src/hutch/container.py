@@ -165,8 +165,8 @@ def _split(cmd):
 
 
 def _is_running(c):
-    from .runtime import lock
-    return lock.is_held(c.store.lxcpath, c.name)
+    from .runtime import state
+    return state.read(c.store.lxcpath, c.name)["state"] != state.STOPPED
 
 
 def _atomic_write(path, text):

@@ -24,7 +24,7 @@ def test_pid1_hostname_and_only_lo(busybox_rootfs, host_unchanged):
     lines = r.stdout.split()
     assert lines[0] == "2"                       # the command is PID 2 under hutch's init
     assert lines[1] == "xtest"
-    assert lines[2] == "lo" and len(lines) == 5  # only lo
+    assert lines[2] == "lo" and len(lines) == 4  # only lo
     assert int(lines[3]) <= 5                    # header + init + sh + ps + wc: no host processes
 
 
@@ -186,3 +186,9 @@ def test_user_namespace_id_maps(busybox_rootfs, host_unchanged):
     assert lines[0] == "0"
     assert lines[1].split() == ["0", "200000", "65536"]
     assert lines[2].split() == ["0", "200000", "65536"]
+
+
+def test_bad_cwd_names_the_step(busybox_rootfs):
+    r = run(busybox_rootfs, "/bin/true", name="cw", extra=["-s", "lxc.init.cwd=/no/such"])
+    assert r.returncode != 0
+    assert r.stderr.strip() == "hutch: execute cw: cwd /no/such: No such file or directory"

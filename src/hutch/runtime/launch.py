@@ -246,6 +246,9 @@ class Launcher:
             if isinstance(e, proc.ExecFailed):
                 proc.report(err, "exec", e.err, e.argv0)
                 os._exit(127 if e.err.errno == 2 else 126)
+            if isinstance(e, proc.StepFailed):
+                proc.report(err, e.step, e.err)
+                os._exit(126)
             proc.report(err, step, e)
             os._exit(1)
 

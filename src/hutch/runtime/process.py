@@ -22,6 +22,14 @@ _PY_IGNORED = (13, 25)   # SIGPIPE, SIGXFSZ
 RLIM_INFINITY = -1
 
 
+class StepFailed(Exception):
+    """A named step before exec failed; ``err`` is the OSError."""
+
+    def __init__(self, step, err):
+        super().__init__(step)
+        self.step, self.err = step, err
+
+
 class ExecFailed(Exception):
     """exec failed; ``err`` is the OSError, ``argv0`` what was run."""
 
@@ -105,20 +113,28 @@ def close_fds(keep=()):
 
 
 def finish_and_exec(process, security, env, *, keep_fds=()):
-    """Apply the process settings and exec; raises ExecFailed on exec errors."""
-    set_rlimits(process.rlimits)
-    if security.no_new_privs:
-        prctl.set_no_new_privs()
-    drop_capabilities(security)
-    set_identity(process)
+    """Apply the process settings and exec.
+
+    Raises StepFailed naming the step that failed, or ExecFailed."""
+    step = "rlimits"
     try:
+        set_rlimits(process.rlimits)
+        step = "no_new_privs"
+        if security.no_new_privs:
+            prctl.set_no_new_privs()
+        step = "capabilities"
+        drop_capabilities(security)
+        step = f"uid {process.uid} gid {process.gid}"
+        set_identity(process)
+        step = f"cwd {process.cwd or '/'}"
         os.chdir(process.cwd or "/")
+        if process.umask is not None:
+            os.umask(process.umask)
+        step = "close fds"
+        reset_signals()
+        close_fds(keep_fds)
     except OSError as e:
-        raise OSError(e.errno, e.strerror, f"cwd {process.cwd}") from None
-    if process.umask is not None:
-        os.umask(process.umask)
-    reset_signals()
-    close_fds(keep_fds)
+        raise StepFailed(step, e) from None
     argv = process.args
     try:
         if "/" in argv[0]:

@@ -24,6 +24,9 @@ def run_reaper(spec, env, err):
         except proc.ExecFailed as e:
             proc.report(err, "exec", e.err, e.argv0)
             os._exit(127 if e.err.errno == 2 else 126)
+        except proc.StepFailed as e:
+            proc.report(err, e.step, e.err)
+            os._exit(126)
         except BaseException as e:   # noqa: BLE001
             proc.report(err, "exec", e)
             os._exit(126)

@@ -3,39 +3,59 @@
 ``/run/hutch/state/<container path>/<name>.json``, written to a temporary
 file and renamed into place (crun's status.c), records the init's pid *and
 its start time* (field 22 of /proc/PID/stat), so a pid reused after a crash
-is never taken for the container.  No state file, or a dead init, means
-STOPPED — whatever else the file says.
+is never taken for the container.  It also names the supervisor (pid, start
+time, socket) that owns the container, and what cleaning up needs (the
+cgroup, the saved network state), so a command run after the supervisor
+was SIGKILLed can still tell the truth and stop the container.
+
+Every transition is an *event* with an id (nanoseconds, strictly
+increasing per container) kept in a short ``history``: ``hutch monitor``
+and ``wait`` watch these files with inotify and never miss a state that
+lasted less than a read.
+
+This module is imported by the supervisor daemon, which must stay small:
+no json at import time (reading needs it, writing does not).
 """
 
-import json
 import os
+import time
 
 STATE_ROOT = "/run/hutch/state"
 
 STOPPED, STARTING, RUNNING, STOPPING = "STOPPED", "STARTING", "RUNNING", "STOPPING"
 ABORTING, FREEZING, FROZEN, THAWED = "ABORTING", "FREEZING", "FROZEN", "THAWED"
 STATES = (STOPPED, STARTING, RUNNING, STOPPING, ABORTING, FREEZING, FROZEN, THAWED)
+#: states in which the container's init is alive
+ACTIVE = (STARTING, RUNNING, STOPPING, FREEZING, FROZEN, THAWED)
 
 #: state -> states it may move to (runc's state_linux.go idea: an illegal
-#: transition is an error, never a silent overwrite)
+#: transition is an error, never a silent overwrite).  STOPPING is entered
+#: when the init has exited and cleaning up begins (as LXC); STOPPED ->
+#: STARTING again is a reboot.
 TRANSITIONS = {
     STOPPED: {STARTING},
     STARTING: {RUNNING, ABORTING, STOPPING},
-    RUNNING: {STOPPING, FREEZING, STOPPED, ABORTING},
+    RUNNING: {STOPPING, FREEZING, ABORTING},
     FREEZING: {FROZEN, RUNNING, STOPPING},
     FROZEN: {THAWED, STOPPING},
-    THAWED: {RUNNING, STOPPING},
+    THAWED: {RUNNING, FREEZING, STOPPING},
     STOPPING: {STOPPED},
     ABORTING: {STOPPED},
 }
+#: events kept in the file for watchers that read late
+HISTORY = 16
 
 
 def can_move(old, new):
     return new in TRANSITIONS.get(old, ())
 
 
+def state_dir(lxcpath):
+    return os.path.join(STATE_ROOT, os.path.abspath(lxcpath).strip("/"))
+
+
 def state_path(lxcpath, name):
-    return os.path.join(STATE_ROOT, os.path.abspath(lxcpath).strip("/"), name + ".json")
+    return os.path.join(state_dir(lxcpath), name + ".json")
 
 
 def pid_start_time(pid):
@@ -47,6 +67,8 @@ def pid_start_time(pid):
         return None
     # the command name may hold spaces and parentheses: split after the last ")"
     rest = data[data.rindex(b")") + 2:].split()
+    if rest[0] == b"Z":            # a zombie is dead, whatever its pid says
+        return None
     return int(rest[19])
 
 
@@ -54,16 +76,45 @@ def pid_alive(pid, start_time):
     return pid is not None and start_time is not None and pid_start_time(pid) == start_time
 
 
+def next_event(last):
+    """An event id greater than ``last`` (and than any id written before)."""
+    now = time.time_ns()
+    return now if now > last else last + 1
+
+
+def record(data, new):
+    """Move ``data`` (a state dict) to ``new``: event id, history, time."""
+    last = data.get("event") or 0
+    eid = next_event(last)
+    hist = list(data.get("history") or ())[-(HISTORY - 1):]
+    hist.append([eid, new])
+    data["state"], data["event"], data["history"] = new, eid, hist
+    return data
+
+
 def write(lxcpath, name, data):
+    """Atomically replace the state file with ``data`` (json-able dict)."""
+    from .jsonlite import dumps
+    write_text(lxcpath, name, dumps(data))
+
+
+def write_text(lxcpath, name, text):
     path = state_path(lxcpath, name)
-    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
-        json.dump(data, f)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    try:
+        os.write(fd, text.encode() + b"\n")
+    finally:
+        os.close(fd)
     os.replace(tmp, path)
 
 
 def read_raw(lxcpath, name):
+    import json
     try:
         with open(state_path(lxcpath, name)) as f:
             return json.load(f)
@@ -71,23 +122,38 @@ def read_raw(lxcpath, name):
         return None
 
 
-def read(lxcpath, name):
-    """The state, checked against the kernel: a dead init reads as STOPPED.
+def supervisor_alive(data):
+    return pid_alive(data.get("supervisor_pid"), data.get("supervisor_start_time"))
 
-    Returns a dict with at least ``state``; ``init_pid`` and
-    ``init_start_time`` when running.  A stale file (init gone) is
-    reported as STOPPED with ``stale: True`` so the caller can clean up
-    what the dead supervisor left.
+
+def read(lxcpath, name):
+    """The state, checked against the kernel.
+
+    Returns a dict with at least ``state``.  While the supervisor that
+    wrote the file lives, the file is the truth (it writes every
+    transition).  Without it, a live init (pid *and* start time) keeps the
+    file's state and the dict gets ``orphan: True``; a dead one reads as
+    STOPPED with ``stale: True`` and the old data under ``previous``, so
+    the caller can clean up what the dead supervisor left.
     """
     data = read_raw(lxcpath, name)
     if not data:
         return {"state": STOPPED}
-    if not pid_alive(data.get("init_pid"), data.get("init_start_time")):
-        if data.get("state") == STARTING and pid_alive(
-                data.get("supervisor_pid"), data.get("supervisor_start_time")):
-            return data
-        return {"state": STOPPED, "stale": True, "previous": data}
-    return data
+    s = data.get("state")
+    if s == STOPPED or s not in STATES:
+        data["state"] = STOPPED
+        return data
+    if supervisor_alive(data):
+        return data
+    if pid_alive(data.get("init_pid"), data.get("init_start_time")):
+        data["orphan"] = True
+        return data
+    return {"state": STOPPED, "stale": True, "previous": data,
+            "event": data.get("event"), "history": data.get("history")}
+
+
+def is_active(lxcpath, name):
+    return read(lxcpath, name)["state"] in ACTIVE
 
 
 def remove(lxcpath, name):

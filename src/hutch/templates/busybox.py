@@ -75,6 +75,10 @@ def _write(path, text, mode=0o644):
 def build_rootfs(rootfs, name, tty_max=1):
     """Populate ``rootfs`` (an empty or missing directory)."""
     busybox = find_busybox()
+    os.makedirs(rootfs, exist_ok=True)
+    # the container's / must be searchable by its non-root users (and by
+    # root of a user namespace, who is not the host's root)
+    os.chmod(rootfs, 0o755)
     for d in DIRS:
         os.makedirs(os.path.join(rootfs, d), exist_ok=True)
     os.chmod(os.path.join(rootfs, "tmp"), 0o1777)
