@@ -99,16 +99,19 @@ class ContainerSpec(_Repr):
 
     __slots__ = (
         "name", "hostname", "root", "root_readonly", "root_options",
+        "rootfs_mount",
         "process", "init_cmd", "execute_cmd",
         "mounts", "fstab", "mount_auto", "autodev",
-        "namespaces", "namespace_share", "idmaps",
-        "resources", "cgroup_dir",
-        "network", "security", "hooks",
+        "namespaces", "namespace_clone", "namespace_keep",
+        "namespace_share", "idmaps",
+        "resources", "cgroup_dir", "cgroup_dir_container",
+        "cgroup_dir_monitor", "cgroup_relative",
+        "network", "security", "hooks", "hook_version",
         "halt_signal", "reboot_signal", "stop_signal",
-        "tty_max", "pty_max", "console_path", "console_logfile",
+        "tty_max", "tty_dir", "pty_max", "console_path", "console_logfile",
         "console_buffer_size",
         "start_auto", "start_delay", "start_order", "groups",
-        "sysctls", "ephemeral", "arch",
+        "sysctls", "ephemeral", "arch", "log_file", "log_level",
     )
 
     def __init__(self, name=None):
@@ -117,6 +120,7 @@ class ContainerSpec(_Repr):
         self.root = None                # rootfs directory on the host
         self.root_readonly = False
         self.root_options = []
+        self.rootfs_mount = None        # lxc.rootfs.mount (kept, not used)
         self.process = Process()
         self.init_cmd = None            # lxc.init.cmd (None: /sbin/init)
         self.execute_cmd = None         # lxc.execute.cmd
@@ -126,20 +130,29 @@ class ContainerSpec(_Repr):
         self.mount_auto = []
         self.autodev = True
         self.namespaces = set(DEFAULT_NAMESPACES)
+        #: what lxc.namespace.clone / .keep said (at most one is set, as in
+        #: LXC); ``namespaces`` is kept equal to their effect
+        self.namespace_clone = None     # None: not given; else ["net", ...]
+        self.namespace_keep = []
         #: {"net": "/proc/123/ns/net" | "123" | "other-container"}
         self.namespace_share = {}
         self.idmaps = []
         from .cgroups.resources import Resources
         self.resources = Resources()
         self.cgroup_dir = None          # None: "hutch/<name>"
+        self.cgroup_dir_container = None  # lxc.cgroup.dir.container (kept)
+        self.cgroup_dir_monitor = None  # lxc.cgroup.dir.monitor (kept)
+        self.cgroup_relative = False    # lxc.cgroup.relative (kept)
         self.network = []               # network.model.NetDevice, in order
         self.security = Security()
         #: {"pre-start": ["/path/script", ...], ...} (lxc.hook.*)
         self.hooks = {}
+        self.hook_version = 0           # lxc.hook.version: 0 args, 1 env
         self.halt_signal = None         # None: SIGPWR (LXC's default)
         self.reboot_signal = None       # None: SIGINT
         self.stop_signal = None         # None: SIGKILL
         self.tty_max = 0
+        self.tty_dir = None             # lxc.tty.dir: /dev/<dir> for ttys
         self.pty_max = 0
         self.console_path = None
         self.console_logfile = None
@@ -151,6 +164,8 @@ class ContainerSpec(_Repr):
         self.sysctls = {}
         self.ephemeral = False
         self.arch = None
+        self.log_file = None            # lxc.log.file
+        self.log_level = None           # lxc.log.level as written
 
     @property
     def effective_hostname(self):

@@ -8,6 +8,7 @@ class NetDevice:
         "type", "name", "link", "flags", "hwaddr", "mtu",
         "ipv4", "ipv4_gateway", "ipv6", "ipv6_gateway",
         "veth_pair", "veth_mode", "macvlan_mode", "script_up", "script_down",
+        "index",
     )
 
     def __init__(self, type="empty"):
@@ -26,6 +27,8 @@ class NetDevice:
         self.macvlan_mode = None    # private | vepa | bridge | passthru
         self.script_up = None
         self.script_down = None
+        #: N of lxc.net.N (LXC allows gaps); None: its place in the list
+        self.index = None
 
     def __repr__(self):
         set_ = {k: getattr(self, k) for k in self.__slots__
