@@ -48,6 +48,8 @@ sys.exit(main())
 LAUNCHER
     chmod 755 "$1/bin/hutch.new"
     mv "$1/bin/hutch.new" "$1/bin/hutch"
+    # byte-compile now: with PYTHONDONTWRITEBYTECODE set, nothing else would
+    "$1/bin/python" -m compileall -q "$libdir/hutch" >/dev/null
 }
 
 if [ "$MODE" = "--test" ]; then
