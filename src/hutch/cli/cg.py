@@ -10,7 +10,7 @@ ALIASES = {"create": "cgcreate", "delete": "cgdelete", "exec": "cgexec",
 
 
 def _help(out):
-    from ..cgroups.tools_index import TOOLS
+    from ..cgroups.tools import TOOLS
     out.write("Usage: hutch cg TOOL [ARGS...]   (the libcgroup tools)\n"
               "       hutch cg install-links DIR (make cgcreate, cgexec, ... links in DIR)\n\n"
               "Tools: " + " ".join(TOOLS) + "\n"
@@ -18,7 +18,7 @@ def _help(out):
 
 
 def main(argv):
-    from ..cgroups.tools_index import TOOLS, run
+    from ..cgroups.tools import TOOLS, run
     if not argv or argv[0] in ("-h", "--help"):
         _help(sys.stdout if argv else sys.stderr)
         return 0 if argv else 2
@@ -38,4 +38,4 @@ def main(argv):
         sys.stderr.write(f"hutch cg: unknown tool {argv[0]!r}\n")
         _help(sys.stderr)
         return 2
-    return run(tool, [tool] + argv[1:])
+    return run([tool] + argv[1:])
