@@ -324,7 +324,10 @@ def test_attach_procs_and_self_attach_paths(tmp_path, layout):
     cg.attach(1001)
     for d in cg.dirs():
         assert read(os.path.join(d, "cgroup.procs")) == "1001"
-    assert cg.self_attach_paths() == [os.path.join(d, "cgroup.procs") for d in cg.dirs()]
+    v1 = [os.path.join(d, "tasks") for _, d in cg.v1]
+    v2 = [os.path.join(cg.v2[1], "cgroup.procs")] if cg.v2 else []
+    assert cg.self_attach_paths() == v1 + v2
+    assert cg.self_attach_paths(v2=False) == v1
     sub = os.path.join(cg.path(), "child")
     tree.fs.mkdir(sub)
     tree.fs.add_proc(sub, 1002)

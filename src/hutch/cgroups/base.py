@@ -174,9 +174,25 @@ class Cgroup:
                 return self.ctl[want][1]
         return self.v1[0][1] if self.v1 else None
 
-    def self_attach_paths(self):
-        """The cgroup.procs files a forked child writes "0" into to join."""
-        return [os.path.join(d, "cgroup.procs") for d in self.dirs()]
+    def self_attach_paths(self, v2=True):
+        """The files a freshly forked, single-threaded child writes "0" into
+        to join (``v2=False``: not the cgroup2 one, the child was born there).
+
+        On v1 that is ``tasks``, not ``cgroup.procs``: a cgroup.procs write
+        takes the threadgroup rwsem for writing, which waits for an RCU
+        grace period (~18 ms measured here, once per start); moving the one
+        thread of a just-forked child through ``tasks`` is the same move
+        without that wait.
+        """
+        out = [os.path.join(d, "tasks") for _, d in self.v1]
+        if self.v2 is not None and v2:
+            out.append(os.path.join(self.v2[1], "cgroup.procs"))
+        return out
+
+    def v2_dir(self):
+        """The group's directory in the cgroup2 tree (None if there is none),
+        for clone3(CLONE_INTO_CGROUP)."""
+        return self.v2[1] if self.v2 is not None else None
 
     # ------------------------------------------------------- lifecycle
     def exists(self):

@@ -27,7 +27,7 @@ close-on-exec pipe — step, errno, text — and leaves only through _exit().
 import os
 
 from ..errors import CommandNotExecutable, CommandNotFound, StartError
-from ..kernel import ifflags, ns, prctl, uts
+from ..kernel import clone, ifflags, ns, prctl, uts
 from ..rootfs import setup
 from ..rootfs.syscalls import Real
 # everything PID 1 runs after pivot_root must be imported before it: the
@@ -108,14 +108,27 @@ class Launcher:
         shared = _open_shared(spec)
         flags = ns.flags_of(effective_namespaces(spec) - set(shared))
         need_sync = bool(self.network and self.network.needs_parent())
-        attach_paths = self.cgroup.self_attach_paths() if self.cgroup else []
+        cgfd = _open_v2_dir(self.cgroup)
         if spec.idmaps:
             flags |= ns.CLONE_NEWUSER
         was_subreaper = _get_subreaper()
         prctl.set_child_subreaper(True)
         err_r, err_w = os.pipe()                  # both close-on-exec
         sync_p, sync_c = _socketpair()
-        pid = os.fork()
+        pid = None
+        if cgfd is not None:
+            try:
+                pid = clone.fork_into_cgroup(cgfd)
+            except OSError:
+                pid = None                         # an older kernel: join by writing
+            finally:
+                if pid != 0:
+                    os.close(cgfd)
+        if pid is None:
+            pid = os.fork()
+            attach_paths = self.cgroup.self_attach_paths() if self.cgroup else []
+        else:
+            attach_paths = self.cgroup.self_attach_paths(v2=False)
         if pid == 0:
             os.close(err_r)
             os.close(sync_p)
@@ -251,6 +264,17 @@ class Launcher:
                 os._exit(126)
             proc.report(err, step, e)
             os._exit(1)
+
+
+def _open_v2_dir(cgroup):
+    """An fd of the container's cgroup2 directory, for CLONE_INTO_CGROUP."""
+    d = cgroup.v2_dir() if cgroup is not None else None
+    if d is None:
+        return None
+    try:
+        return os.open(d, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return None
 
 
 def _get_subreaper():
