@@ -2,12 +2,14 @@
 
  caller P (host)                              child C
  ---------------                              -------
- state: RUNNING, init I's pid + start time
+ state: RUNNING, init I's pid + start time,
+   the running config (the state's "attach"
+   record; the config file without one)
  open /proc/I/ns/*, /proc/I/root
  I's start time again: the fds are I's
  read I's cgroups and /proc/I/status
  setns(pid) for P's children only
- fork ------------------------------------->  join I's cgroups (cgroup.procs)
+ clone3 into I's v2 group ----------------->  join I's v1 groups ("0" > tasks)
  pid_for_children back to P's own             setns user first, the rest, mnt
                                               chroot into I's root, cwd
  <-- pty master (SCM_RIGHTS), if a pty        setsid; the pty as ctty
@@ -19,7 +21,10 @@
 Why P does ``setns(pid)`` itself rather than C forking once more: a fork
 of a Python process costs about a millisecond and attach is a hot path;
 ``setns(CLONE_NEWPID)`` only changes where P's *next* child is born, and P
-puts its own pid namespace back right after the fork.
+puts its own pid namespace back right after the fork.  For the same
+reason C is born in I's cgroup v2 group (CLONE_INTO_CGROUP) and joins the
+v1 ones through ``tasks``: a write to ``cgroup.procs`` waits for an RCU
+grace period, 10-20 ms here (more than the rest of attach together).
 
 The restrictions are the container init's, read from the kernel and the
 spec together: the capabilities missing from I's bounding set plus those
@@ -86,11 +91,50 @@ def parse_elevated(text):
     return frozenset(out) if out else ELEVATED_ALL
 
 
+# ------------------------------------------------------- running config
+def record(spec):
+    """What attach needs of a container's config, as plain JSON data.
+
+    The supervisor stores this in the state file at start (key
+    ``"attach"``): attach then applies the *running* config, as LXC asks
+    its monitor, and skips parsing the config file (~4 ms)."""
+    p, sec = spec.process, spec.security
+    return {"uid": p.uid, "gid": p.gid, "additional_gids": list(p.additional_gids),
+            "cwd": p.cwd, "env": list(p.env), "umask": p.umask,
+            "rlimits": {k: [a, b] for k, (a, b) in p.rlimits.items()},
+            "no_new_privs": bool(sec.no_new_privs), "cap_drop": list(sec.cap_drop),
+            "cap_keep": None if sec.cap_keep is None else list(sec.cap_keep),
+            "seccomp_profile": sec.seccomp_profile, "cgroup_dir": spec.cgroup_dir}
+
+
+class _Running:
+    """The part of a ContainerSpec attach reads, from :func:`record`."""
+
+    __slots__ = ("process", "security", "cgroup_dir")
+
+
+def spec_from_record(rec, name=None):
+    from ..spec import Process, Security
+    s = _Running()
+    p = Process(cwd=rec.get("cwd") or "/", uid=rec.get("uid") or 0, gid=rec.get("gid") or 0)
+    p.additional_gids = list(rec.get("additional_gids") or ())
+    p.env = list(rec.get("env") or ())
+    p.umask = rec.get("umask")
+    p.rlimits = {k: (v[0], v[1]) for k, v in (rec.get("rlimits") or {}).items()}
+    sec = Security()
+    sec.no_new_privs = bool(rec.get("no_new_privs"))
+    sec.cap_drop = list(rec.get("cap_drop") or ())
+    sec.cap_keep = None if rec.get("cap_keep") is None else list(rec["cap_keep"])
+    sec.seccomp_profile = rec.get("seccomp_profile")
+    s.process, s.security, s.cgroup_dir = p, sec, rec.get("cgroup_dir")
+    return s
+
+
 class Target:
     """A running container's init, pinned: its namespace and root fds are
     open and were checked to belong to the recorded init."""
 
-    __slots__ = ("name", "pid", "ns_fds", "root_fd", "pid_fd", "cgroup_procs",
+    __slots__ = ("name", "pid", "ns_fds", "root_fd", "pid_fd", "cgroups",
                  "cap_bnd", "no_new_privs", "seccomp")
 
     def __init__(self, name, pid):
@@ -98,7 +142,7 @@ class Target:
         self.ns_fds = {}            # ns name -> fd (only namespaces that differ)
         self.root_fd = None
         self.pid_fd = None          # /proc/I/ns/pid, joined by P for its child
-        self.cgroup_procs = []      # cgroup.procs files C writes itself into
+        self.cgroups = []           # [(version, dir)] C joins
         self.cap_bnd = None
         self.no_new_privs = False
         self.seccomp = 0
@@ -118,8 +162,9 @@ def open_target(lxcpath, name, *, namespaces=None, join_cgroup=True, cgroup_dir=
                 st=None):
     """Check the container runs and pin its init; see :class:`Target`.
 
-    ``cgroup_dir`` is the spec's lxc.cgroup.dir (None: ``hutch/<name>``):
-    init's cgroups are joined only where they lie inside it."""
+    Init's cgroups are joined only where they lie inside the container's
+    group: the one its state records (the running config), else
+    ``cgroup_dir`` (the spec's lxc.cgroup.dir; None: ``hutch/<name>``)."""
     from . import state
     if st is None:
         st = state.read(lxcpath, name)
@@ -172,8 +217,38 @@ def open_target(lxcpath, name, *, namespaces=None, join_cgroup=True, cgroup_dir=
     _parse_status(t, status)
     if cg is not None:
         from ..cgroups import cgroup_path
-        t.cgroup_procs = cgroup_procs_files(cg, cgroup_path(name, cgroup_dir))
+        rec = st.get("cgroup")
+        if isinstance(rec, dict):
+            rel = cgroup_path(rec.get("name") or name, rec.get("dir"))
+        else:
+            rel = cgroup_path(name, cgroup_dir)
+        t.cgroups = cgroup_dirs(cg, rel)
     return t
+
+
+def check_seccomp(target):
+    """Refuse to run with less confinement than init: an init under a
+    seccomp filter that this process does not share (inherited filters
+    reach the child by fork) would need the profile applied, which hutch
+    cannot do yet."""
+    if target.seccomp != 2:
+        return
+    own = _Own()
+    with open("/proc/self/status", "rb") as f:
+        _parse_status(own, f.read())
+    if own.seccomp == 2:
+        return
+    from ..errors import Unsupported
+    raise Unsupported("its init runs under a seccomp filter, and hutch cannot apply "
+                      "one to the attached command yet", container=target.name,
+                      step="seccomp")
+
+
+class _Own:
+    __slots__ = ("cap_bnd", "no_new_privs", "seccomp")
+
+    def __init__(self):
+        self.cap_bnd, self.no_new_privs, self.seccomp = None, False, 0
 
 
 def _parse_status(t, status):
@@ -188,14 +263,14 @@ def _parse_status(t, status):
             t.seccomp = int(val or 0)
 
 
-def cgroup_procs_files(proc_cgroup, rel, hierarchies=None):
-    """The ``cgroup.procs`` files of init's cgroups (``/proc/I/cgroup``
-    text), in every hierarchy where init sits inside the container's group
-    ``rel``: never a cgroup hutch did not make, so a hierarchy hutch does
-    not manage (name=systemd) keeps the caller's place.  Init's own group
-    rather than the container's top one: an init that made sub-groups
-    (systemd's init.scope) left the top one without processes, and on v2
-    it may not take any."""
+def cgroup_dirs(proc_cgroup, rel, hierarchies=None):
+    """[(version, dir)] of init's cgroups (``/proc/I/cgroup`` text), in
+    every hierarchy where init sits inside the container's group ``rel``:
+    never a cgroup hutch did not make, so a hierarchy hutch does not manage
+    (name=systemd) keeps the caller's place.  Init's own group rather than
+    the container's top one: an init that made sub-groups (systemd's
+    init.scope) left the top one without processes, and on v2 it may not
+    take any."""
     if hierarchies is None:
         from ..cgroups.mounts import hierarchies as _h
         hierarchies = _h()
@@ -222,8 +297,8 @@ def cgroup_procs_files(proc_cgroup, rel, hierarchies=None):
         root = h.root.rstrip("/")
         if root and not (path == root or path.startswith(root + "/")):
             continue
-        rel = path[len(root):].lstrip("/")
-        out.append(os.path.join(h.mountpoint, rel, "cgroup.procs"))
+        rel_path = path[len(root):].lstrip("/")
+        out.append((h.version, os.path.join(h.mountpoint, rel_path)))
     return out
 
 
@@ -269,7 +344,6 @@ def spawn(target, spec, opts):
     """Fork the command into the container.  Returns (pid, master_fd|None).
 
     Errors before the exec arrive as one typed error; the child is reaped."""
-    import _socket
     if opts.pty is not None and opts.winsize is None:
         opts.winsize = _get_winsize()
     if opts.argv is None and opts.func is None:
@@ -280,8 +354,13 @@ def spawn(target, spec, opts):
         opts.caller_cwd = None
     err_r, err_w = os.pipe()
     sock_p = sock_c = None
+    host_pty = None
     if opts.pty is not None:
+        import _socket
         sock_p, sock_c = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        # for a container without a devpts of its own: a pty of the host's,
+        # still never the caller's terminal itself
+        host_pty = os.openpty()
     own_pidns = None
     if target.pid_fd is not None:
         from ..kernel import ns
@@ -294,16 +373,16 @@ def spawn(target, spec, opts):
             raise HutchError(f"join pid namespace: {e.strerror}",
                              container=target.name, step="setns pid") from None
     try:
-        pid = os.fork()
+        pid, born_in = _fork(target, opts)
     except BaseException:
         _restore_pidns(own_pidns)
-        _close(err_r, err_w)
+        _close(err_r, err_w, *(host_pty or ()))
         raise
     if pid == 0:
         os.close(err_r)
         if sock_p is not None:
             sock_p.close()
-        _child(target, spec, opts, err_w, sock_c)
+        _child(target, spec, opts, err_w, sock_c, born_in, host_pty)
         os._exit(1)                              # not reached
     _restore_pidns(own_pidns)
     os.close(err_w)
@@ -311,8 +390,14 @@ def spawn(target, spec, opts):
     try:
         if sock_c is not None:
             sock_c.close()
-            master = _recv_fd(sock_p)
+            kind, master = _recv_fd(sock_p)
             sock_p.close()
+            if kind == b"H":
+                master = host_pty[0]
+                os.close(host_pty[1])
+            else:
+                _close(*host_pty)
+            host_pty = None
         report = _read_all(err_r)
     except BaseException:
         _kill_reap(pid)
@@ -321,12 +406,49 @@ def spawn(target, spec, opts):
         raise
     finally:
         os.close(err_r)
+        if host_pty is not None:
+            _close(*host_pty)
     if report:
         _kill_reap(pid)
         if master is not None:
             os.close(master)
         raise _error(report.decode(errors="replace").splitlines()[0], target.name)
     return pid, master
+
+
+def _fork(target, opts):
+    """(pid, v2 dir the child was born in or None).
+
+    The v2 group is joined at birth (clone3 CLONE_INTO_CGROUP) when the
+    caller is single-threaded and the child will exec: writing cgroup.procs
+    instead waits for an RCU grace period (10-20 ms here).  Any refusal
+    falls back to a plain fork and the write."""
+    v2 = [d for v, d in target.cgroups if v == 2]
+    if v2 and opts.func is None and "CGROUP" not in opts.elevated and _single_threaded():
+        try:
+            fd = os.open(v2[0], os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError:
+            fd = None
+        if fd is not None:
+            try:
+                from ..kernel.clone import fork_into_cgroup
+                return fork_into_cgroup(fd), v2[0]
+            except OSError:
+                pass
+            finally:
+                if fd is not None:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+    return os.fork(), None
+
+
+def _single_threaded():
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
 
 
 def _restore_pidns(fd):
@@ -368,19 +490,25 @@ def _kill_reap(pid):
 
 
 def _recv_fd(sock):
+    """(b"M", master fd) for the container's pty, (b"H", None) for the
+    host pty, (b"", None) when the child died before either."""
     import _socket
     try:
         msg, anc, _flags, _addr = sock.recvmsg(1, _socket.CMSG_SPACE(4))
     except OSError:
-        return None
+        return b"", None
+    fd = None
     for level, kind, data in anc:
         if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS and len(data) >= 4:
-            return int.from_bytes(data[:4], sys.byteorder)
-    return None
+            fd = int.from_bytes(data[:4], sys.byteorder)
+    return msg, fd
 
 
 def _send_fd(sock, fd):
     import _socket
+    if fd is None:
+        sock.sendall(b"H")
+        return
     sock.sendmsg([b"M"], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS,
                            fd.to_bytes(4, sys.byteorder))])
 
@@ -407,20 +535,18 @@ def _error(line, name):
 
 
 # --------------------------------------------------------------------- child
-def _child(target, spec, opts, err, sock):
+def _child(target, spec, opts, err, sock, born_in=None, host_pty=None):
     from . import process as proc
     step = "cgroup join"
     try:
         _default_signals()
         if "CGROUP" not in opts.elevated:
-            for path in target.cgroup_procs:
-                fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
-                try:
-                    os.write(fd, b"0")
-                except OSError as e:
-                    raise OSError(e.errno, e.strerror, path) from None
-                finally:
-                    os.close(fd)
+            for version, d in target.cgroups:
+                if d == born_in:
+                    continue
+                # v1: "0" into tasks moves this (single-threaded) task
+                # without the global lock cgroup.procs takes (Linux 6.2+)
+                _join(os.path.join(d, "tasks" if version == 1 else "cgroup.procs"))
         from ..kernel import ns
         for name in NS_ORDER:
             fd = target.ns_fds.get(name)
@@ -442,7 +568,7 @@ def _child(target, spec, opts, err, sock):
                     os.dup2(fd, i)
         step = "pty"
         if opts.pty is not None:
-            _setup_pty(sock, opts)
+            _setup_pty(sock, opts, host_pty)
             sock.close()
         else:
             os.setsid()
@@ -471,6 +597,22 @@ def _child(target, spec, opts, err, sock):
         os._exit(1)
 
 
+def _join(path):
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        if not path.endswith("/tasks"):
+            raise
+        path = path[:-5] + "cgroup.procs"
+        fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+    try:
+        os.write(fd, b"0")
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, path) from None
+    finally:
+        os.close(fd)
+
+
 def _why(e):
     if isinstance(e, OSError) and e.filename:
         return f'"{e.filename}": {e.strerror}'
@@ -490,21 +632,40 @@ def _default_signals():
             _signal.signal(s, _signal.SIG_DFL)
 
 
-def _setup_pty(sock, opts):
-    """A pty from the container's own devpts; the master goes to P."""
+def _container_pty():
+    """(master, slave) from the container's devpts instance."""
     import fcntl
     master = os.open("/dev/pts/ptmx", os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
-    fcntl.ioctl(master, TIOCSPTLCK, b"\0\0\0\0")
     try:
-        slave = fcntl.ioctl(master, TIOCGPTPEER, os.O_RDWR | os.O_NOCTTY)
-    except OSError:                         # kernels before 4.13
-        n = int.from_bytes(fcntl.ioctl(master, 0x80045430, b"\0\0\0\0"),
-                           sys.byteorder)
-        slave = os.open(f"/dev/pts/{n}", os.O_RDWR | os.O_NOCTTY)
+        fcntl.ioctl(master, TIOCSPTLCK, b"\0\0\0\0")
+        try:
+            slave = fcntl.ioctl(master, TIOCGPTPEER, os.O_RDWR | os.O_NOCTTY)
+        except OSError:                     # kernels before 4.13
+            n = int.from_bytes(fcntl.ioctl(master, 0x80045430, b"\0\0\0\0"),
+                               sys.byteorder)
+            slave = os.open(f"/dev/pts/{n}", os.O_RDWR | os.O_NOCTTY)
+    except BaseException:
+        os.close(master)
+        raise
+    return master, slave
+
+
+def _setup_pty(sock, opts, host_pty):
+    """A pty from the container's own devpts (the host's when it has
+    none); the master goes to P, the slave becomes the controlling tty."""
+    import fcntl
+    try:
+        master, slave = _container_pty()
+    except OSError:
+        master, slave = None, host_pty[1]
+    os.close(host_pty[0])
+    if master is not None:
+        os.close(host_pty[1])
     if opts.winsize:
         fcntl.ioctl(slave, TIOCSWINSZ, opts.winsize)
     _send_fd(sock, master)
-    os.close(master)
+    if master is not None:
+        os.close(master)
     os.setsid()
     fcntl.ioctl(slave, TIOCSCTTY, 0)
     for fd in opts.pty:
@@ -649,15 +810,17 @@ def wait(pid):
             return 255
 
 
-def attach(lxcpath, name, opts, *, spec=None, namespaces=None, wait_for=True,
+def attach(lxcpath, name, opts, *, spec=None, st=None, namespaces=None, wait_for=True,
            forward_signals=False):
     """Run ``opts`` in container ``name``; the exit status, or the pid when
-    ``wait_for`` is false (the caller reaps it)."""
+    ``wait_for`` is false (the caller reaps it).  ``st``: the state dict
+    when the caller has read it already."""
     elevated = opts.elevated
     target = open_target(lxcpath, name, namespaces=namespaces,
                          join_cgroup="CGROUP" not in elevated,
-                         cgroup_dir=spec.cgroup_dir if spec is not None else None)
+                         cgroup_dir=spec.cgroup_dir if spec is not None else None, st=st)
     try:
+        check_seccomp(target)
         pid, master = spawn(target, spec, opts)
     finally:
         target.close()

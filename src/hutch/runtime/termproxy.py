@@ -117,7 +117,6 @@ def proxy(master, pid, *, in_fd=0, out_fd=1):
                         _write_all(master, data)
                     else:
                         p.unregister(in_fd)     # EOF or hangup on our side
-                        in_fd_done = True       # noqa: F841
                 elif fd == pidfd:
                     exited = True
             if exited or pidfd is None:
