@@ -7,10 +7,12 @@ runtime modules; this class only ties them to one name.
 import os
 
 from .errors import HutchError, NotFound
+from .lifecycle import LifecycleOps
+from .live import LiveOps
 from .store import Store, validate_name
 
 
-class Container:
+class Container(LiveOps, LifecycleOps):
     """A container under a container path (``config_path``, as python3-lxc)."""
 
     def __init__(self, name, config_path=None):
@@ -126,18 +128,28 @@ class Container:
         return True
 
     def destroy(self, force=False):
-        """Remove the container's directory (config and rootfs)."""
+        """Remove the container's directory (config and rootfs); ``force``
+        stops it first if it is running."""
         self.store.require(self.name)
         from .runtime import lock
-        with lock.ContainerLock(self.store.lxcpath, self.name, what="destroy"):
-            running = _is_running(self)
-            if running:
-                if not force:
-                    from .errors import StateError
-                    raise StateError("is running; stop it first or use -f",
-                                     container=self.name, step="destroy")
+        if _is_running(self):
+            if not force:
+                from .errors import StateError
+                raise StateError("is running; stop it first or use -f",
+                                 container=self.name, step="destroy")
+            from .errors import NotRunning
+            try:
                 self.stop()
+            except NotRunning:
+                pass                    # it stopped on its own meanwhile
+        with lock.ContainerLock(self.store.lxcpath, self.name, what="destroy"):
+            if _is_running(self):
+                from .errors import StateError
+                raise StateError("was started again while being destroyed",
+                                 container=self.name, step="destroy")
             _remove_tree(self.store.dir(self.name))
+            from .runtime import state
+            state.remove(self.store.lxcpath, self.name)
         self._spec = None
         return True
 
@@ -166,7 +178,7 @@ def _split(cmd):
 
 def _is_running(c):
     from .runtime import state
-    return state.read(c.store.lxcpath, c.name)["state"] != state.STOPPED
+    return state.is_active(c.store.lxcpath, c.name)
 
 
 def _atomic_write(path, text):

@@ -25,7 +25,8 @@ class HutchError(Exception):
     def describe(self, verb=None):
         """One line for a person: ``execute web: mount /proc: Permission denied``."""
         head = " ".join(p for p in (verb, self.container) if p)
-        body = str(self)
+        # a step named like the verb says nothing twice ("stop web: is not running")
+        body = self.cause if verb and self.step == verb else str(self)
         return f"{head}: {body}" if head else body
 
 

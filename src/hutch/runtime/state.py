@@ -14,7 +14,8 @@ and ``wait`` watch these files with inotify and never miss a state that
 lasted less than a read.
 
 This module is imported by the supervisor daemon, which must stay small:
-no json at import time (reading needs it, writing does not).
+no json at import time (reading parses with :mod:`hutch.jsonlite`, writing
+with :mod:`.jsonout`).
 """
 
 import os
@@ -58,6 +59,30 @@ def state_path(lxcpath, name):
     return os.path.join(state_dir(lxcpath), name + ".json")
 
 
+def _sock(path, lxcpath, what):
+    # sun_path holds 107 bytes: a long container path gets a hashed name
+    if len(path.encode()) <= 100:
+        return path
+    import hashlib
+    h = hashlib.sha256(f"{os.path.abspath(lxcpath)}\0{what}".encode()).hexdigest()[:32]
+    return os.path.join(STATE_ROOT, ".sock", h)
+
+
+def supervisor_socket(lxcpath):
+    """The daemon's socket for one container path."""
+    return _sock(os.path.join(state_dir(lxcpath), ".supervisor.sock"), lxcpath, "")
+
+
+def supervisor_lock(lxcpath):
+    """Held by the daemon for its lifetime: never two for one container path."""
+    return os.path.join(state_dir(lxcpath), ".supervisor.lock")
+
+
+def foreground_socket(lxcpath, name):
+    """The socket of a ``hutch start -F`` that supervises ``name`` itself."""
+    return _sock(os.path.join(state_dir(lxcpath), name + ".sock"), lxcpath, name)
+
+
 def pid_start_time(pid):
     """Field 22 of /proc/PID/stat (clock ticks since boot), or None if gone."""
     try:
@@ -94,7 +119,7 @@ def record(data, new):
 
 def write(lxcpath, name, data):
     """Atomically replace the state file with ``data`` (json-able dict)."""
-    from .jsonlite import dumps
+    from .jsonout import dumps
     write_text(lxcpath, name, dumps(data))
 
 
@@ -114,10 +139,10 @@ def write_text(lxcpath, name, text):
 
 
 def read_raw(lxcpath, name):
-    import json
+    from ..jsonlite import loads        # _json alone: `import json` costs ~15 ms
     try:
-        with open(state_path(lxcpath, name)) as f:
-            return json.load(f)
+        with open(state_path(lxcpath, name), "rb") as f:
+            return loads(f.read())
     except (FileNotFoundError, ValueError):
         return None
 
