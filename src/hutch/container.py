@@ -164,7 +164,7 @@ class Container(LiveOps, LifecycleOps):
         if resources is not None:
             spec.resources = resources
         with lock.ContainerLock(self.store.lxcpath, self.name, what="execute"):
-            return execute(spec)
+            return execute(spec, lxcpath=self.store.lxcpath)
 
 
 _LIST_HINT = ("lxc.mount.entry", "lxc.environment", "lxc.idmap", "lxc.group",

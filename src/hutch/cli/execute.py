@@ -50,11 +50,12 @@ def main(argv):
         spec.resources = resources_from_options(limits, base=spec.resources)
     from ..runtime.execute import execute
     from .common import warn
+    lxcpath = args.lxcpath or _default()
     if args.rootfs:
-        return execute(spec, warn=warn)
+        return execute(spec, warn=warn, lxcpath=lxcpath)
     from ..runtime import lock
-    with lock.ContainerLock(args.lxcpath or _default(), spec.name, what="execute"):
-        return execute(spec, warn=warn)
+    with lock.ContainerLock(lxcpath, spec.name, what="execute"):
+        return execute(spec, warn=warn, lxcpath=lxcpath)
 
 
 def _default():

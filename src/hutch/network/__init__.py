@@ -14,7 +14,7 @@ Submodules are imported on first use, so ``hutch.network.model`` (what the
 config parser fills) costs nothing extra.
 """
 
-__all__ = ["needs_netns", "prepare", "teardown", "interfaces", "ips", "host_links",
+__all__ = ["for_start", "ForStart", "needs_netns", "prepare", "teardown", "interfaces", "ips", "host_links",
            "NetState", "NONE_WARNING", "validate"]
 
 
@@ -37,6 +37,36 @@ def prepare(spec_name, devices, child_pid, *, ipam_dir=None):
 def teardown(state, *, pid=None):
     from .setup import teardown
     return teardown(state, pid=pid)
+
+
+class ForStart:
+    """The start sequence's view of a container's network (Launcher's
+    ``network=``): made by the parent once the child has its netns."""
+
+    __slots__ = ("spec", "ipam_dir")
+
+    def __init__(self, spec, lxcpath=None):
+        self.spec = spec
+        # auto addresses are leased per container path, beside its containers
+        import os
+        self.ipam_dir = os.path.join(lxcpath, ".hutch-ipam") if lxcpath else None
+
+    def needs_parent(self):
+        return any((d.type or "empty") not in ("empty", "none") for d in self.spec.network)
+
+    def prepare(self, child_pid):
+        return prepare(self.spec.name, self.spec.network, child_pid, ipam_dir=self.ipam_dir)
+
+    def teardown(self, state):
+        teardown(state)
+
+
+def for_start(spec, lxcpath=None):
+    """A ForStart for ``spec``, or None when it has nothing to plumb."""
+    if not any((d.type or "empty") not in ("empty", "none") for d in spec.network):
+        return None
+    validate(spec.network, spec.name)
+    return ForStart(spec, lxcpath)
 
 
 def interfaces(pid):

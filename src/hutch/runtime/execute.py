@@ -14,7 +14,7 @@ from .launch import REAPER, Launcher
 FORWARDED = (1, 2, 3, 10, 12, 15, 28)   # HUP INT QUIT USR1 USR2 TERM WINCH
 
 
-def execute(spec, *, cgroup_factory=None, network=None, warn=None):
+def execute(spec, *, cgroup_factory=None, network=None, warn=None, lxcpath=None):
     """Run ``spec.process.args`` in a new container; returns the exit status.
 
     ``cgroup_factory(spec)`` returns the Cgroup to make for the run (None:
@@ -28,6 +28,9 @@ def execute(spec, *, cgroup_factory=None, network=None, warn=None):
     if warn and any(d.type == "none" for d in spec.network):
         warn(f"{spec.name}: lxc.net type none: the container shares the host's "
              "network namespace (its interfaces, addresses and ports)")
+    if network is None:
+        from .. import network as net
+        network = net.for_start(spec, lxcpath)
     cg = _make_cgroup(spec) if cgroup_factory is None else cgroup_factory(spec)
     console = None
     try:

@@ -47,26 +47,6 @@ def _init_hook(close, console):
     return hook
 
 
-class _Net:
-    """The start sequence's view of :mod:`hutch.network`."""
-
-    __slots__ = ("spec",)
-
-    def __init__(self, spec):
-        self.spec = spec
-
-    def needs_parent(self):
-        return any((d.type or "empty") not in ("empty", "none") for d in self.spec.network)
-
-    def prepare(self, child_pid):
-        from .. import network
-        return network.prepare(self.spec.name, self.spec.network, child_pid)
-
-    def teardown(self, state):
-        from .. import network
-        network.teardown(state)
-
-
 def load_spec(lxcpath, req, warn=None):
     """The container's spec for this start: its config or ``-f``, then ``-s``."""
     from ..config import lxc
@@ -193,6 +173,7 @@ def launch(chan, sup, box, reuse=None):
     spec.process.args = argv
     for i in range(1, len(paths)):
         spec.mounts.append(Mount(paths[i], f"dev/tty{i}", "none", ["bind", "create=file"]))
+    from .. import network
     from ..cgroups import open_cgroup
     from .launch import EXEC, REAPER, Launcher
     cg = open_cgroup(name, spec.cgroup_dir, container=name)
@@ -205,7 +186,7 @@ def launch(chan, sup, box, reuse=None):
         cg.apply(spec.resources)
         launcher = Launcher(spec, mode=REAPER if req.get("useinit") else EXEC, cgroup=cg,
                             console=paths[0] if console else None,
-                            network=_Net(spec) if spec.network else None,
+                            network=network.for_start(spec, sup.lxcpath),
                             on_init=_init_hook([chan.fileno()] + [
                                 s for s in slaves if s is not None], console))
         launched = launcher.start()
