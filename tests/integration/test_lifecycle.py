@@ -75,8 +75,10 @@ def test_start_stop_cycles_busybox_init(lab):
         assert _comm(pid) == "init"
         # the supervisor is the init's parent (it reaps it)
         assert _ppid(pid) == st["supervisor_pid"] == lab.supervisor_pid()
-        # which lives in hutch's own cgroup, never the caller's
-        assert "memory:/hutch/.supervisor" in _read(f"/proc/{st['supervisor_pid']}/cgroup")
+        # which stays in its caller's groups (a group hutch made for it could
+        # never be removed), while the container is in its own from birth
+        assert "/hutch/" not in _read(f"/proc/{st['supervisor_pid']}/cgroup")
+        assert f"memory:/hutch/{n}" in _read(f"/proc/{pid}/cgroup")
         # rcS ran inside; busybox init keeps a shell on the console and tty1
         assert wait_until(lambda: _read(f"/proc/{pid}/root/run/rcS.done"), 10) \
             == f"rcS: {n} is up"
