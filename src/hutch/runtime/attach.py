@@ -539,7 +539,7 @@ def _child(target, spec, opts, err, sock, born_in=None, host_pty=None):
     from . import process as proc
     step = "cgroup join"
     try:
-        _default_signals()
+        proc.default_signals()
         if "CGROUP" not in opts.elevated:
             for version, d in target.cgroups:
                 if d == born_in:
@@ -617,19 +617,6 @@ def _why(e):
     if isinstance(e, OSError) and e.filename:
         return f'"{e.filename}": {e.strerror}'
     return None
-
-
-def _default_signals():
-    import _signal
-    for s in range(1, _signal.NSIG):
-        if s in (9, 19):
-            continue
-        try:
-            h = _signal.getsignal(s)
-        except (OSError, ValueError):
-            continue
-        if callable(h):
-            _signal.signal(s, _signal.SIG_DFL)
 
 
 def _container_pty():

@@ -190,7 +190,7 @@ class Launcher:
     def _child(self, flags, attach_paths, need_sync, sync, err, shared):
         step = "cgroup join"
         try:
-            _default_signals()
+            proc.default_signals()
             prctl.set_pdeathsig(9)
             for p in attach_paths:
                 fd = os.open(p, os.O_WRONLY)
@@ -341,17 +341,3 @@ def _socketpair():
     a, b = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
     fa, fb = a.detach(), b.detach()
     return fa, fb
-
-
-def _default_signals():
-    """Children must not run the parent's Python signal handlers."""
-    import _signal
-    for s in range(1, _signal.NSIG):
-        if s in (9, 19):
-            continue
-        try:
-            h = _signal.getsignal(s)
-        except (OSError, ValueError):
-            continue
-        if callable(h):
-            _signal.signal(s, _signal.SIG_DFL)

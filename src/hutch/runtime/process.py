@@ -96,6 +96,19 @@ def set_identity(process):
     os.setuid(process.uid)
 
 
+def default_signals():
+    """A forked child must not run the parent's Python signal handlers."""
+    for s in range(1, _signal.NSIG):
+        if s in (9, 19):
+            continue
+        try:
+            h = _signal.getsignal(s)
+        except (OSError, ValueError):
+            continue
+        if callable(h):
+            _signal.signal(s, _signal.SIG_DFL)
+
+
 def reset_signals():
     for s in _PY_IGNORED:
         _signal.signal(s, _signal.SIG_DFL)
