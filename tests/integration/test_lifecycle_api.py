@@ -91,8 +91,12 @@ def test_api_console_getfd(lab):
     fd, tty = c.console_getfd(0)
     try:
         assert tty == 0
-        os.write(fd, b"echo api > /tmp/typed\n")
-        assert wait_until(lambda: os.path.exists(f"/proc/{c.init_pid}/root/tmp/typed"), 10)
+        # getty flushes the terminal's input when it starts, so type until
+        # the shell behind it has run the line
+        def typed():
+            os.write(fd, b"echo api > /tmp/typed\n")
+            return wait_until(lambda: os.path.exists(f"/proc/{c.init_pid}/root/tmp/typed"), 1)
+        assert wait_until(typed, 15)
     finally:
         os.close(fd)
     c.stop()
