@@ -66,7 +66,10 @@ if [ "$MODE" = "--test" ]; then
     # the cgroup v2 suite, for real, in a guest booted with a pure v2 hierarchy
     V2RUN=../shared/tools/v2run
     if [ -x "$V2RUN" ] && ls tests/v2/test_*.py >/dev/null 2>&1; then
-        "$V2RUN" --timeout 1500 -- .venv/bin/python -m pytest -q -p no:cacheprovider tests/v2
+        # the guest has its own empty /tmp: a checkout there must be shared in
+        share=""
+        case "$PWD" in /tmp/*) share="--share $PWD" ;; esac
+        "$V2RUN" $share --timeout 1500 -- .venv/bin/python -m pytest -q -p no:cacheprovider tests/v2
     else
         echo "install.sh: $V2RUN not found: cgroup v2 suite not run" >&2
     fi
