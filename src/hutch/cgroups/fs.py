@@ -63,3 +63,20 @@ def read_kv(path, **kw):
         except ValueError:
             out[k] = v
     return out
+
+
+def make_level(fs, path, container=None):
+    """mkdir one level of a group's path, if missing (``fs``: the real
+    filesystem object or a test's fake).  A vanished parent raises
+    FileNotFoundError so ``create()`` can start over."""
+    if fs.exists(path):
+        return
+    try:
+        fs.mkdir(path)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        raise
+    except OSError as e:
+        raise CgroupError(f'Failed to create "{path}": {e.strerror}',
+                          container=container, step="cgroup create") from e

@@ -4,6 +4,7 @@ machine, and the order of the two memory limits."""
 import os
 
 from ..errors import CgroupError, Timeout
+from .fs import make_level
 
 
 def make(cg, mount, cpuset):
@@ -18,16 +19,7 @@ def make(cg, mount, cpuset):
     cur = mount
     for comp in cg.rel.split("/"):
         parent, cur = cur, os.path.join(cur, comp)
-        if not fs.exists(cur):
-            try:
-                fs.mkdir(cur)
-            except FileExistsError:
-                pass
-            except FileNotFoundError:
-                raise               # the parent vanished: create() retries
-            except OSError as e:
-                raise CgroupError(f'Failed to create "{cur}": {e.strerror}',
-                                  container=cg.container, step="cgroup create") from e
+        make_level(fs, cur, cg.container)
         if cpuset:
             for name in ("cpuset.cpus", "cpuset.mems"):
                 mine = os.path.join(cur, name)

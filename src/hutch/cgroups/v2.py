@@ -13,6 +13,7 @@ controller, nothing above the leaf is ever written).
 import os
 
 from ..errors import CgroupError, Timeout
+from .fs import make_level
 
 
 def _levels(mount, rel):
@@ -76,16 +77,7 @@ def make(cg, mount, wanted):
             on = fs.read(os.path.join(cur, "cgroup.subtree_control")).split()
             wanted = [c for c in wanted if c in on]
         cur = os.path.join(cur, comp)
-        if not fs.exists(cur):
-            try:
-                fs.mkdir(cur)
-            except FileExistsError:
-                pass
-            except FileNotFoundError:
-                raise               # the parent vanished: create() retries
-            except OSError as e:
-                raise CgroupError(f'Failed to create "{cur}": {e.strerror}',
-                                  container=cg.container, step="cgroup create") from e
+        make_level(fs, cur, cg.container)
 
 
 def enable_for(cg, controller, origin):
