@@ -11,6 +11,8 @@ import sys
 import tempfile
 import time
 
+import pytest
+
 HUTCH = [sys.executable, "-m", "hutch.cli.main"]
 
 
@@ -175,3 +177,14 @@ def _mounts_under(path):
     with open("/proc/self/mountinfo") as f:
         return [line.split()[4] for line in f
                 if line.split()[4] == path or line.split()[4].startswith(path + "/")]
+
+
+@pytest.fixture
+def lab():
+    """A Lab whose teardown must find nothing left behind."""
+    lab = Lab()
+    try:
+        yield lab
+    finally:
+        problems = lab.teardown()
+    assert not problems, problems

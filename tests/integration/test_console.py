@@ -10,19 +10,10 @@ import pytest
 pexpect = pytest.importorskip("pexpect")
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lifecycle_lab import HUTCH, Lab, wait_until  # noqa: E402
+from lifecycle_lab import HUTCH, Lab, lab, wait_until  # noqa: E402,F401
 
 pytestmark = pytest.mark.root
 
-
-@pytest.fixture
-def lab():
-    lab = Lab()
-    try:
-        yield lab
-    finally:
-        problems = lab.teardown()
-    assert not problems, problems
 
 
 def console(lab, name, *args):

@@ -14,7 +14,7 @@ import time
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lifecycle_lab import Lab, wait_until  # noqa: E402
+from lifecycle_lab import Lab, lab, wait_until  # noqa: E402,F401
 
 pytestmark = pytest.mark.root
 
@@ -22,15 +22,6 @@ COUNTER = ("lxc.init.cmd = /bin/sh -c 'i=0; while :; do i=$((i+1)); echo $i > /t
            "usleep 20000; done'")
 SLEEPER = "lxc.init.cmd = /bin/sleep 100000"
 
-
-@pytest.fixture
-def lab():
-    lab = Lab()
-    try:
-        yield lab
-    finally:
-        problems = lab.teardown()
-    assert not problems, problems
 
 
 def _comm(pid):

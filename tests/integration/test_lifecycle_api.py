@@ -7,20 +7,11 @@ import threading
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lifecycle_lab import Lab, wait_until  # noqa: E402
+from lifecycle_lab import Lab, lab, wait_until  # noqa: E402,F401
 
 pytestmark = pytest.mark.root
 SLEEPER = "lxc.init.cmd = /bin/sleep 100000"
 
-
-@pytest.fixture
-def lab():
-    lab = Lab()
-    try:
-        yield lab
-    finally:
-        problems = lab.teardown()
-    assert not problems, problems
 
 
 def _comm(pid):

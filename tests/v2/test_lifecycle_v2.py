@@ -14,7 +14,7 @@ import pytest
 from hutch.cgroups.mounts import hierarchies, layout
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from lifecycle_lab import Lab, wait_until  # noqa: E402
+from lifecycle_lab import Lab, lab, wait_until  # noqa: E402,F401
 
 
 def _pure_v2():
@@ -32,15 +32,6 @@ pytestmark = pytest.mark.v2
 COUNTER = ("lxc.init.cmd = /bin/sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; "
            "usleep 20000; done'")
 
-
-@pytest.fixture
-def lab():
-    lab = Lab()
-    try:
-        yield lab
-    finally:
-        problems = lab.teardown()
-    assert not problems, problems
 
 
 def _read(path):

@@ -344,6 +344,7 @@ def spawn(target, spec, opts):
     """Fork the command into the container.  Returns (pid, master_fd|None).
 
     Errors before the exec arrive as one typed error; the child is reaped."""
+    from . import process as proc
     if opts.pty is not None and opts.winsize is None:
         opts.winsize = _get_winsize()
     if opts.argv is None and opts.func is None:
@@ -398,7 +399,7 @@ def spawn(target, spec, opts):
             else:
                 _close(*host_pty)
             host_pty = None
-        report = _read_all(err_r)
+        report = proc.read_all(err_r)
     except BaseException:
         _kill_reap(pid)
         if master is not None:
@@ -467,15 +468,6 @@ def _close(*fds):
             os.close(fd)
         except OSError:
             pass
-
-
-def _read_all(fd):
-    chunks = []
-    while True:
-        b = os.read(fd, 4096)
-        if not b:
-            return b"".join(chunks)
-        chunks.append(b)
 
 
 def _kill_reap(pid):

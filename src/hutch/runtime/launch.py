@@ -41,15 +41,6 @@ _SEP = "\x1f"
 EXEC, REAPER = "exec", "reaper"
 
 
-def _read_all(fd):
-    chunks = []
-    while True:
-        b = os.read(fd, 4096)
-        if not b:
-            return b"".join(chunks)
-        chunks.append(b)
-
-
 def _read_line(fd):
     buf = b""
     while not buf.endswith(b"\n"):
@@ -152,7 +143,7 @@ class Launcher:
             if line.startswith(b"P"):
                 init_pid = int(line[1:])
             os.waitpid(pid, 0)
-            report = _read_all(err_r).decode(errors="replace")
+            report = proc.read_all(err_r).decode(errors="replace")
         except BaseException:
             self._abort(pid, init_pid)
             raise

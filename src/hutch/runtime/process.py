@@ -62,6 +62,16 @@ def report(fd, step, err=None, text=None):
         pass
 
 
+def read_all(fd):
+    """Everything until EOF (the error pipe's EOF means: exec happened)."""
+    chunks = []
+    while True:
+        b = os.read(fd, 4096)
+        if not b:
+            return b"".join(chunks)
+        chunks.append(b)
+
+
 def set_rlimits(rlimits):
     for name, (soft, hard) in rlimits.items():
         soft = resource.RLIM_INFINITY if soft in (RLIM_INFINITY, None) else soft
