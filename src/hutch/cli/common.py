@@ -17,8 +17,3 @@ def need_name(args, verb):
 def container(args, verb):
     from ..container import Container
     return Container(need_name(args, verb), args.lxcpath)
-
-
-def print_json(obj):
-    import json
-    sys.stdout.write(json.dumps(obj, indent=2, sort_keys=False) + "\n")
