@@ -43,8 +43,8 @@ write_launcher() {   # VENV
 #!$1/bin/python -S
 import sys
 sys.path.insert(1, "$libdir")
-from hutch.cli.main import main
-sys.exit(main())
+from hutch.cli.main import run
+run()
 LAUNCHER
     chmod 755 "$1/bin/hutch.new"
     mv "$1/bin/hutch.new" "$1/bin/hutch"

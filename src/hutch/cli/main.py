@@ -57,9 +57,9 @@ def _usage(out):
 
 
 def _run_module(modname, argv, verb):
-    import importlib
     try:
-        mod = importlib.import_module(f"hutch.cli.{modname}")
+        __import__(f"hutch.cli.{modname}")
+        mod = sys.modules[f"hutch.cli.{modname}"]
     except ModuleNotFoundError as e:
         if e.name == f"hutch.cli.{modname}":
             sys.stderr.write(f"hutch: {verb}: not available in this version\n")
@@ -127,5 +127,23 @@ def _verb_of(argv):
     return argv[1] if len(argv) > 1 else ""
 
 
+def run():
+    """The command's entry point: ``main()``, then leave without finalizing.
+
+    Tearing the interpreter down (module dicts, the last GC) costs ~3 ms
+    after every command, a tenth of an ``execute``.  Nothing hutch does
+    needs it: no threads, no atexit handlers, files are closed where they
+    are opened and the kernel drops flocks with the process.  So, once the
+    standard streams are flushed, exit as a C program does.
+    """
+    code = main()
+    for f in (sys.stdout, sys.stderr):
+        try:
+            f.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(0 if code is None else code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -1,6 +1,6 @@
 """capget(2)/capset(2); the names live in capnames (no ctypes there)."""
 
-import ctypes
+from .ffi import Structure, byref, c_int, c_uint32
 
 from .capnames import *  # noqa: F401,F403 - CAP_* constants
 from .capnames import NAMES, NUMBERS, number  # noqa: F401
@@ -17,20 +17,20 @@ def last_cap():
         return len(NAMES) - 1
 
 
-class _Header(ctypes.Structure):
-    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+class _Header(Structure):
+    _fields_ = [("version", c_uint32), ("pid", c_int)]
 
 
-class _Data(ctypes.Structure):
-    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
-                ("inheritable", ctypes.c_uint32)]
+class _Data(Structure):
+    _fields_ = [("effective", c_uint32), ("permitted", c_uint32),
+                ("inheritable", c_uint32)]
 
 
 def capget(pid=0):
     """(effective, permitted, inheritable) as 64-bit masks."""
     hdr = _Header(_LINUX_CAPABILITY_VERSION_3, pid)
     data = (_Data * 2)()
-    check(libc.capget(ctypes.byref(hdr), data), "capget")
+    check(libc.capget(byref(hdr), data), "capget")
     j = lambda f: getattr(data[0], f) | (getattr(data[1], f) << 32)  # noqa: E731
     return j("effective"), j("permitted"), j("inheritable")
 
@@ -42,4 +42,4 @@ def capset(effective, permitted, inheritable):
         data[i].effective = (effective >> shift) & 0xFFFFFFFF
         data[i].permitted = (permitted >> shift) & 0xFFFFFFFF
         data[i].inheritable = (inheritable >> shift) & 0xFFFFFFFF
-    check(libc.capset(ctypes.byref(hdr), data), "capset")
+    check(libc.capset(byref(hdr), data), "capset")

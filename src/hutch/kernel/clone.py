@@ -8,24 +8,23 @@ such wait.  The Python runtime is told about the fork exactly as os.fork()
 does it (PyOS_BeforeFork / AfterFork_Child / AfterFork_Parent).
 """
 
-import ctypes
-
+from . import ffi
 from .libc import SYS
 
 CLONE_INTO_CGROUP = 0x200000000
 SIGCHLD = 17
 
 # PyDLL: the GIL stays held across the call, as os.fork() holds it
-_py = ctypes.PyDLL(None, use_errno=True)
+_py = ffi.Library(python_api=True)
 
 
-class _CloneArgs(ctypes.Structure):
-    _fields_ = [("flags", ctypes.c_uint64), ("pidfd", ctypes.c_uint64),
-                ("child_tid", ctypes.c_uint64), ("parent_tid", ctypes.c_uint64),
-                ("exit_signal", ctypes.c_uint64), ("stack", ctypes.c_uint64),
-                ("stack_size", ctypes.c_uint64), ("tls", ctypes.c_uint64),
-                ("set_tid", ctypes.c_uint64), ("set_tid_size", ctypes.c_uint64),
-                ("cgroup", ctypes.c_uint64)]
+class _CloneArgs(ffi.Structure):
+    _fields_ = [("flags", ffi.c_uint64), ("pidfd", ffi.c_uint64),
+                ("child_tid", ffi.c_uint64), ("parent_tid", ffi.c_uint64),
+                ("exit_signal", ffi.c_uint64), ("stack", ffi.c_uint64),
+                ("stack_size", ffi.c_uint64), ("tls", ffi.c_uint64),
+                ("set_tid", ffi.c_uint64), ("set_tid_size", ffi.c_uint64),
+                ("cgroup", ffi.c_uint64)]
 
 
 def fork_into_cgroup(cgroup_fd):
@@ -39,11 +38,11 @@ def fork_into_cgroup(cgroup_fd):
         raise OSError(38, "clone3 not known on this machine")
     args = _CloneArgs(flags=CLONE_INTO_CGROUP, exit_signal=SIGCHLD, cgroup=cgroup_fd)
     _py.PyOS_BeforeFork()
-    pid = _py.syscall(ctypes.c_long(nr), ctypes.byref(args), ctypes.c_size_t(ctypes.sizeof(args)))
+    pid = _py.syscall(ffi.c_long(nr), ffi.byref(args), ffi.c_size_t(ffi.sizeof(args)))
     if pid == 0:
         _py.PyOS_AfterFork_Child()
         return 0
-    err = ctypes.get_errno() if pid == -1 else 0
+    err = ffi.get_errno() if pid == -1 else 0
     _py.PyOS_AfterFork_Parent()
     if pid == -1:
         import os

@@ -1,8 +1,9 @@
 """inotify(7): watch a directory for files written, renamed in, removed."""
 
-import ctypes
 import os
 import sys
+
+from .ffi import c_int, c_uint32
 
 from .libc import check, libc
 
@@ -19,12 +20,12 @@ IN_CLOEXEC = os.O_CLOEXEC
 
 
 def init(flags=IN_NONBLOCK | IN_CLOEXEC):
-    return check(libc.inotify_init1(ctypes.c_int(flags)), "inotify_init1")
+    return check(libc.inotify_init1(c_int(flags)), "inotify_init1")
 
 
 def add_watch(fd, path, mask):
-    return check(libc.inotify_add_watch(ctypes.c_int(fd), os.fsencode(path),
-                                        ctypes.c_uint32(mask)), path)
+    return check(libc.inotify_add_watch(c_int(fd), os.fsencode(path),
+                                        c_uint32(mask)), path)
 
 
 def read_events(fd):

@@ -1,6 +1,6 @@
 """prctl(2): no_new_privs, parent-death signal, subreaper, bounding set."""
 
-import ctypes
+from .ffi import c_ulong, string_buffer
 
 from .libc import check, libc
 
@@ -22,7 +22,7 @@ PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_RAISE = 2
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 
-_ul = ctypes.c_ulong
+_ul = c_ulong
 
 
 def prctl(option, a2=0, a3=0, a4=0, a5=0, name="prctl"):
@@ -54,7 +54,7 @@ def capbset_drop(cap):
 
 
 def set_name(name):
-    buf = ctypes.create_string_buffer(name.encode()[:15])
+    buf = string_buffer(name.encode()[:15])
     check(libc.prctl(PR_SET_NAME, buf, _ul(0), _ul(0), _ul(0)), "set_name")
 
 

@@ -269,9 +269,9 @@ def _open_v2_dir(cgroup):
 
 
 def _get_subreaper():
-    import ctypes
-    v = ctypes.c_int(0)
-    prctl.libc.prctl(prctl.PR_GET_CHILD_SUBREAPER, ctypes.byref(v), 0, 0, 0)
+    from ..kernel.ffi import byref, c_int
+    v = c_int(0)
+    prctl.libc.prctl(prctl.PR_GET_CHILD_SUBREAPER, byref(v), 0, 0, 0)
     return bool(v.value)
 
 
