@@ -75,9 +75,10 @@ class Store:
 
     def load(self, name, *, defines=(), warn=None):
         """The container's ContainerSpec, from its config (plus ``-s`` defines)."""
-        from .config import lxc
-        spec = lxc.parse_file(self.require(name), name=name, warn=warn)
+        from .config import cache
+        spec = cache.load(self.require(name), name, warn=warn)
         if defines:
+            from .config import lxc
             lxc.apply_defines(spec, defines)
         spec.name = name
         return spec

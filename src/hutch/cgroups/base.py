@@ -21,7 +21,14 @@ import os
 
 from ..errors import CgroupError, Timeout, Unsupported
 from . import fs as _fs
-from .translate import controller_of
+
+
+def controller_of(key):
+    # the translation tables are imported when a key is named, not by every
+    # start: a container with no limits never needs them
+    from .translate import controller_of as of
+    return of(key)
+
 
 #: controllers hutch enables on the way down a v2 tree when the host has them
 V2_CONTROLLERS = ("cpuset", "cpu", "io", "memory", "pids")
@@ -411,6 +418,8 @@ class Cgroup:
         """Write every limit of ``resources``; the first refusal raises a
         CgroupError naming the option or key, the value and the kernel's
         reason (so nothing runs with half its limits)."""
+        if resources is None or resources.empty():
+            return
         from .translate import resource_items
         v1_items, v2_items = resource_items(resources)
         plan = self._plan(v1_items, 1) + self._plan(v2_items, 2)

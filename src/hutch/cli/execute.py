@@ -65,7 +65,6 @@ def _default():
 
 def build_spec(args):
     """The spec for this run: stored container, -f file, or a bare --rootfs."""
-    from ..config import lxc
     from .common import warn
     if args.rootfs:
         import os
@@ -73,6 +72,7 @@ def build_spec(args):
         from ..store import validate_name
         name = validate_name(args.name or os.path.basename(os.path.abspath(args.rootfs)))
         if args.rcfile:
+            from ..config import lxc
             spec = lxc.parse_file(args.rcfile, name=name, warn=warn)
         else:
             spec = ContainerSpec(name)
@@ -83,10 +83,12 @@ def build_spec(args):
         from ..store import Store
         name = need_name(args, "execute")
         if args.rcfile:
+            from ..config import lxc
             spec = lxc.parse_file(args.rcfile, name=name, warn=warn)
             spec.name = name
         else:
             spec = Store(args.lxcpath).load(name, warn=warn)
     if args.define:
+        from ..config import lxc
         lxc.apply_defines(spec, args.define)
     return spec

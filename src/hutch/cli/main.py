@@ -70,9 +70,10 @@ def _run_module(modname, argv, verb):
 
 def dispatch(argv):
     prog = os.path.basename(argv[0]) if argv else "hutch"
-    from ..cgroups import tools
-    if prog in tools.TOOLS:
-        return tools.run(argv)
+    if prog != "hutch" and not prog.startswith("lxc-"):
+        from ..cgroups import tools
+        if prog in tools.TOOLS:
+            return tools.run(argv)
     if prog == "hutch-runc":
         return _run_module("runc", argv[1:], "runc")
     if prog.startswith("lxc-") and prog[4:] in VERBS:

@@ -32,19 +32,21 @@ def _default_warn(msg):
 class _Ctx:
     """Where a value comes from (for messages) and the warnings already given."""
 
-    __slots__ = ("path", "line", "warn", "warned", "container", "depth")
+    __slots__ = ("path", "line", "warn", "warned", "container", "depth", "reads")
 
     def __init__(self, path=None, line=None, warn=None, container=None,
-                 depth=0, warned=None):
+                 depth=0, warned=None, reads=None):
         self.path, self.line = path, line
         self.warn = warn or _default_warn
         self.container = container
         self.depth = depth
         self.warned = set() if warned is None else warned
+        #: a list to note every file read and directory listed (for the cache)
+        self.reads = reads
 
     def at(self, path, line, depth=None):
         return _Ctx(path, line, self.warn, self.container,
-                    self.depth if depth is None else depth, self.warned)
+                    self.depth if depth is None else depth, self.warned, self.reads)
 
     def error(self, cause, key=None):
         return ConfigError(cause, key=key, path=self.path, line=self.line,
@@ -136,9 +138,12 @@ def _set(spec, key, value, ctx):
 
 # --- files and includes -------------------------------------------------
 
-def _read(path):
-    with open(path, encoding="utf-8") as f:
-        return f.read()
+def _read(path, reads=None):
+    with open(path, "rb") as f:
+        data = f.read()
+    if reads is not None:
+        reads.append((path, data))
+    return data.decode("utf-8")
 
 
 def _parse_lines(spec, text, path, ctx):
@@ -156,7 +161,7 @@ def _parse_lines(spec, text, path, ctx):
 
 def _include_file(spec, target, ctx):
     try:
-        text = _read(target)
+        text = _read(target, ctx.reads)
     except OSError as e:
         raise ctx.error(f'cannot include "{target}": {e.strerror}', "lxc.include") from None
     except UnicodeDecodeError:
@@ -184,11 +189,15 @@ def _include(spec, value, ctx):
         names = sorted(os.listdir(target))
     except FileNotFoundError:
         if value.endswith("/"):
+            if ctx.reads is not None:
+                ctx.reads.append((target, None))
             return
         raise ctx.error(f'cannot include "{target}": No such file or directory',
                         "lxc.include") from None
     except OSError as e:
         raise ctx.error(f'cannot include "{target}": {e.strerror}', "lxc.include") from None
+    if ctx.reads is not None:
+        ctx.reads.append((target, names))
     for n in names:
         p = os.path.join(target, n)
         if n.endswith(".conf") and len(n) > 5 and os.path.isfile(p):
@@ -207,7 +216,7 @@ def _commit(dst, src):
 
 # --- public API ---------------------------------------------------------
 
-def parse_text(text, spec=None, *, path="<string>", name=None, warn=None):
+def parse_text(text, spec=None, *, path="<string>", name=None, warn=None, reads=None):
     """Apply config text to ``spec`` (a new one if None) and return it.
 
     ``path`` names the text in messages and anchors relative includes
@@ -217,7 +226,7 @@ def parse_text(text, spec=None, *, path="<string>", name=None, warn=None):
     work = ContainerSpec(name) if spec is None else _copy(spec)
     if name is not None:
         work.name = name
-    ctx = _Ctx(path, None, warn, work.name)
+    ctx = _Ctx(path, None, warn, work.name, reads=reads)
     _parse_lines(work, text, path, ctx)
     if spec is None:
         return work
@@ -225,16 +234,20 @@ def parse_text(text, spec=None, *, path="<string>", name=None, warn=None):
     return spec
 
 
-def parse_file(path, spec=None, *, name=None, warn=None):
-    """Read a config file (and what it includes) into ``spec``."""
+def parse_file(path, spec=None, *, name=None, warn=None, reads=None):
+    """Read a config file (and what it includes) into ``spec``.
+
+    ``reads``: a list to which every (file, its bytes) read and (directory,
+    its sorted names | None if missing) listed is appended.
+    """
     path = os.fspath(path)
     try:
-        text = _read(path)
+        text = _read(path, reads)
     except OSError as e:
         raise ConfigError(f"cannot read: {e.strerror}", path=path, container=name) from None
     except UnicodeDecodeError:
         raise ConfigError("not UTF-8 text", path=path, container=name) from None
-    return parse_text(text, spec, path=path, name=name, warn=warn)
+    return parse_text(text, spec, path=path, name=name, warn=warn, reads=reads)
 
 
 def set_item(spec, key, value, *, path=None, line=None, warn=None):

@@ -1,4 +1,5 @@
-"""clone3(2) as a fork that lands the child in a cgroup v2 group.
+"""clone3(2) as a fork that lands the child in a cgroup v2 group, and in
+new namespaces.
 
 Moving a process by writing cgroup.procs takes the kernel's threadgroup
 rwsem for writing, which waits for an RCU grace period (8-18 ms measured on
@@ -6,6 +7,13 @@ this project's machine, on every start).  A child born with
 CLONE_INTO_CGROUP is in its group from its first instruction and costs no
 such wait.  The Python runtime is told about the fork exactly as os.fork()
 does it (PyOS_BeforeFork / AfterFork_Child / AfterFork_Parent).
+
+With CLONE_NEW* flags the child is born in its namespaces too (with
+CLONE_NEWPID it is PID 1 there), which saves the start sequence a second
+fork.  glibc caches the thread id in its thread descriptor and is not told
+about a raw clone, so the child's cached tid is the parent's; glibc 2.34+
+asks the kernel (gettid) where that matters (raise, abort), and fork()
+in the child sets its own child's correctly.
 """
 
 from . import ffi
@@ -28,7 +36,13 @@ class _CloneArgs(ffi.Structure):
 
 
 def fork_into_cgroup(cgroup_fd):
-    """fork(), with the child born in the v2 group open at ``cgroup_fd``.
+    """fork(), with the child born in the v2 group open at ``cgroup_fd``."""
+    return fork3(0, cgroup_fd)
+
+
+def fork3(flags, cgroup_fd=None):
+    """fork() with clone3 ``flags`` (CLONE_NEW*), born in the v2 group open
+    at ``cgroup_fd`` if one is given.
 
     Returns 0 in the child and the child's pid in the parent; raises
     OSError (ENOSYS, EINVAL on old kernels, EBUSY...) with no child made.
@@ -36,7 +50,10 @@ def fork_into_cgroup(cgroup_fd):
     nr = SYS.get("clone3")
     if nr is None:
         raise OSError(38, "clone3 not known on this machine")
-    args = _CloneArgs(flags=CLONE_INTO_CGROUP, exit_signal=SIGCHLD, cgroup=cgroup_fd)
+    if cgroup_fd is not None:
+        flags |= CLONE_INTO_CGROUP
+    args = _CloneArgs(flags=flags, exit_signal=SIGCHLD,
+                      cgroup=0 if cgroup_fd is None else cgroup_fd)
     _py.PyOS_BeforeFork()
     pid = _py.syscall(ffi.c_long(nr), ffi.byref(args), ffi.c_size_t(ffi.sizeof(args)))
     if pid == 0:

@@ -1,7 +1,26 @@
 """The start sequence: from a ContainerSpec to a running PID 1.
 
 The order is the one runc and LXC use, so later features slot in at their
-place without reshaping it:
+place without reshaping it.  Most starts (no user namespace, no shared pid
+namespace) take the direct way: one clone3() makes init I in its cgroup2
+group and its namespaces at once, and I joins the v1 hierarchies (writing
+its own tid to ``tasks``, which is cheap) before it unshares its cgroup
+namespace, so that namespace is rooted at the container's groups:
+
+ parent P (host)                    init I (PID 1 inside)
+ ---------------                    ---------------------
+ cgroup made+limits
+ clone3 NEWPID|NEWNS|... ------->   join v1 cgroups, [setns shared],
+                                    unshare cgroup ns
+ [move/configure net] <------------ "N"
+                      ------------> "G"
+                                    / rslave, rootfs, ... exec (as below)
+ EOF on the error pipe = the exec happened (or a step's error arrived)
+
+With a user namespace the namespaces must be made after the cgroup join
+(a process in a fresh user namespace may not write the host's cgroup
+files) and the pid namespace must belong to the user namespace, so an
+intermediate child C does the joining and unsharing and forks I:
 
  parent P (host)        child C (host pid ns)          init I (PID 1 inside)
  ---------------        ---------------------          ---------------------
@@ -102,10 +121,16 @@ class Launcher:
         cgfd = _open_v2_dir(self.cgroup)
         if spec.idmaps:
             flags |= ns.CLONE_NEWUSER
-        was_subreaper = _get_subreaper()
-        prctl.set_child_subreaper(True)
         err_r, err_w = os.pipe()                  # both close-on-exec
         sync_p, sync_c = _socketpair()
+        if not flags & ns.CLONE_NEWUSER and "pid" not in shared:
+            try:
+                return self._start_direct(flags, cgfd, need_sync, shared,
+                                          err_r, err_w, sync_p, sync_c)
+            except _NoClone3:
+                pass                               # an older kernel: two steps
+        was_subreaper = _get_subreaper()
+        prctl.set_child_subreaper(True)
         pid = None
         if cgfd is not None:
             try:
@@ -161,6 +186,66 @@ class Launcher:
                              "reported", container=spec.name, step="fork")
         return Launched(init_pid, self.cgroup, self.net_state)
 
+    def _start_direct(self, flags, cgfd, need_sync, shared, err_r, err_w,
+                      sync_p, sync_c):
+        """P's side of the direct way: I is our child, born in place."""
+        spec = self.spec
+        attach_paths = self.cgroup.self_attach_paths(v2=cgfd is None) if self.cgroup else []
+        try:
+            pid = clone.fork3(flags & ~ns.CLONE_NEWCGROUP, cgfd)
+        except OSError as e:
+            if e.errno in (38, 22, 1):             # ENOSYS, EINVAL, EPERM
+                raise _NoClone3() from None        # every fd stays for that way
+            for fd in (cgfd, err_r, err_w, sync_p, sync_c, *shared.values()):
+                if fd is not None:
+                    os.close(fd)
+            raise
+        if cgfd is not None:
+            os.close(cgfd)
+        if pid == 0:
+            os.close(err_r)
+            os.close(sync_p)
+            self._direct_child(flags, attach_paths, need_sync, sync_c, err_w, shared)
+            os._exit(1)                            # not reached
+        os.close(err_w)
+        os.close(sync_c)
+        for fd in shared.values():
+            os.close(fd)
+        try:
+            if need_sync:
+                if _read_line(sync_p) == b"N\n":
+                    self.net_state = self.network.prepare(pid)
+                    os.write(sync_p, b"G")
+            report = proc.read_all(err_r).decode(errors="replace")
+        except BaseException:
+            self._abort(None, pid)
+            raise
+        finally:
+            os.close(err_r)
+            os.close(sync_p)
+        if report:
+            self._abort(None, pid)
+            raise error_from_report(report.splitlines()[0], spec.name)
+        return Launched(pid, self.cgroup, self.net_state)
+
+    def _direct_child(self, flags, attach_paths, need_sync, sync, err, shared):
+        step = "cgroup join"
+        try:
+            proc.default_signals()
+            prctl.set_pdeathsig(9)
+            _join(attach_paths, shared)
+            if flags & ns.CLONE_NEWCGROUP:
+                step = "unshare cgroup namespace"
+                ns.unshare(ns.CLONE_NEWCGROUP)
+            if need_sync:
+                os.write(sync, b"N\n")
+                if os.read(sync, 1) != b"G":
+                    os._exit(1)
+            os.close(sync)
+        except BaseException as e:   # noqa: BLE001 - reported to the parent
+            _report(err, step, e)
+        self._init(err)
+
     def _abort(self, child, init_pid):
         import _signal
         for p in (init_pid, child):
@@ -183,16 +268,7 @@ class Launcher:
         try:
             proc.default_signals()
             prctl.set_pdeathsig(9)
-            for p in attach_paths:
-                fd = os.open(p, os.O_WRONLY)
-                try:
-                    os.write(fd, b"0")
-                finally:
-                    os.close(fd)
-            for name, fd in shared.items():
-                step = f"join {name} namespace"
-                ns.setns(fd, ns.FLAGS[name])
-                os.close(fd)
+            _join(attach_paths, shared)
             if flags & ns.CLONE_NEWUSER:
                 # first, so the other namespaces belong to the new user
                 # namespace; the parent writes the id maps from outside
@@ -219,8 +295,7 @@ class Launcher:
             os.write(sync, b"P%d\n" % pid)
             os._exit(0)
         except BaseException as e:   # noqa: BLE001 - reported to the parent
-            proc.report(err, step, e)
-            os._exit(1)
+            _report(err, step, e)
 
     def _init(self, err):
         """PID 1: build the container's / and become (or run) the command."""
@@ -241,6 +316,9 @@ class Launcher:
                 ifflags.set_up("lo")
             if self.on_init:
                 self.on_init()
+            # set by the direct way's I for its setup: the init must outlive
+            # whoever started it (a start job exits once it is RUNNING)
+            prctl.set_pdeathsig(0)
             env = proc.clean_env(spec.process, term=os.environ.get("TERM"))
             if self.mode == REAPER:
                 run_reaper(spec, env, err)         # never returns
@@ -255,6 +333,37 @@ class Launcher:
                 os._exit(126)
             proc.report(err, step, e)
             os._exit(1)
+
+
+def _report(err, step, e):
+    """Report a failure before the rootfs steps, and leave."""
+    if isinstance(e, proc.StepFailed):
+        proc.report(err, e.step, e.err)
+    else:
+        proc.report(err, step, e)
+    os._exit(1)
+
+
+class _NoClone3(Exception):
+    """clone3 with namespace flags is refused here: take the two-step way."""
+
+
+def _join(attach_paths, shared):
+    """Join the v1 groups (our own tid into ``tasks``) and shared namespaces.
+
+    Raises StepFailed naming the namespace that could not be joined."""
+    for p in attach_paths:
+        fd = os.open(p, os.O_WRONLY)
+        try:
+            os.write(fd, b"0")
+        finally:
+            os.close(fd)
+    for name, fd in shared.items():
+        try:
+            ns.setns(fd, ns.FLAGS[name])
+        except OSError as e:
+            raise proc.StepFailed(f"join {name} namespace", e) from None
+        os.close(fd)
 
 
 def _open_v2_dir(cgroup):

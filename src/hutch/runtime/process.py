@@ -7,9 +7,8 @@ no stray fds, default signal dispositions — in that order, as runc does
 
 import _signal
 import os
-import resource
 
-from ..kernel import caps, prctl
+from ..kernel import caps, prctl, rlimit
 from ..spec import DEFAULT_PATH
 
 RLIMITS = {
@@ -74,9 +73,7 @@ def read_all(fd):
 
 def set_rlimits(rlimits):
     for name, (soft, hard) in rlimits.items():
-        soft = resource.RLIM_INFINITY if soft in (RLIM_INFINITY, None) else soft
-        hard = resource.RLIM_INFINITY if hard in (RLIM_INFINITY, None) else hard
-        resource.setrlimit(RLIMITS[name], (soft, hard))
+        rlimit.setrlimit(RLIMITS[name], soft, hard, f"prlimit {name}")
 
 
 def drop_capabilities(security):
