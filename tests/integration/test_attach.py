@@ -4,6 +4,7 @@ Every check is made against the container and against the host, so a
 command that ran on the host by mistake fails the test.
 """
 
+import ctypes
 import os
 import shutil
 import signal
@@ -368,8 +369,8 @@ def test_elevated_keeps_capabilities_and_the_callers_cgroup(strict):
 
 
 def _allow_all_seccomp():
-    """In the init: an allow-everything seccomp filter (mode 2)."""
-    import ctypes
+    """In the init: an allow-everything seccomp filter (mode 2).  ctypes is
+    imported at the top of this module: the init runs after pivot_root."""
     libc = ctypes.CDLL(None, use_errno=True)
 
     class Filter(ctypes.Structure):

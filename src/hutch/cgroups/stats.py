@@ -9,7 +9,7 @@ nanoseconds.
 import os
 
 from ..errors import CgroupError
-from .translate import V1_UNLIMITED_MIN, format_bytes
+from .translate import V1_UNLIMITED_MIN
 
 FIELDS = (
     "cpu_usage_ns", "cpu_user_ns", "cpu_system_ns",
@@ -193,4 +193,5 @@ def oom_message(cg, before=None):
         limit = _int(_read(cg, "memory", "memory.max"))
     if limit is None:
         return "killed by the OOM killer (no memory limit: the host ran out of memory)"
+    from .translate import format_bytes
     return f"killed by the OOM killer: memory limit {format_bytes(limit)} reached"

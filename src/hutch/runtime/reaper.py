@@ -1,9 +1,10 @@
 """hutch's PID 1 for application containers (what lxc-init is to LXC).
 
-It forks the command, forwards every signal it receives to it, reaps every
-orphan that lands on it, and exits with the command's status: ``exit N``
-gives N, death by signal S gives 128+S.  When PID 1 exits, the kernel kills
-whatever is left in the namespace.
+It takes the command's limits, ids and capabilities itself (as lxc-init
+runs under the container's), spawns the command, forwards every signal it
+receives to it, reaps every orphan that lands on it, and exits with the
+command's status: ``exit N`` gives N, death by signal S gives 128+S.  When
+PID 1 exits, the kernel kills whatever is left in the namespace.
 """
 
 import os
@@ -17,19 +18,17 @@ def run_reaper(spec, env, err):
 
     from . import process as proc
 
-    child = os.fork()
-    if child == 0:
-        try:
-            proc.finish_and_exec(spec.process, spec.security, env, keep_fds=(err,))
-        except proc.ExecFailed as e:
-            proc.report(err, "exec", e.err, e.argv0)
-            os._exit(127 if e.err.errno == 2 else 126)
-        except proc.StepFailed as e:
-            proc.report(err, e.step, e.err)
-            os._exit(126)
-        except BaseException as e:   # noqa: BLE001
-            proc.report(err, "exec", e)
-            os._exit(126)
+    try:
+        proc.apply_settings(spec.process, spec.security, keep_fds=(err,))
+        child = proc.spawn(spec.process, env)
+    except proc.ExecFailed as e:
+        proc.report(err, "exec", e.err, e.argv0)
+        os._exit(127 if e.err.errno == 2 else 126)
+    except proc.StepFailed as e:
+        proc.report(err, e.step, e.err)
+        os._exit(126)
+    except BaseException as e:   # noqa: BLE001
+        proc.report(err, "exec", e)
         os._exit(126)
     os.close(err)
 
