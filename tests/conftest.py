@@ -4,13 +4,12 @@ and a host snapshot that every integration test must leave unchanged."""
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 
 import pytest
 
 ROOT = os.geteuid() == 0
-HUTCH = [sys.executable, "-m", "hutch.cli.main"]
+from hutchcmd import HUTCH  # noqa: E402,F401 - the command users run
 
 
 def pytest_collection_modifyitems(config, items):

@@ -7,13 +7,12 @@ import random
 import shutil
 import string
 import subprocess
-import sys
 import tempfile
 import time
 
 import pytest
 
-HUTCH = [sys.executable, "-m", "hutch.cli.main"]
+from hutchcmd import HUTCH  # noqa: E402,F401 - the command users run
 
 
 def wait_until(pred, timeout=10.0, step=0.02):

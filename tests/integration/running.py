@@ -11,9 +11,8 @@ start, and kills what is left by pid.
 
 import os
 import subprocess
-import sys
 
-HUTCH = [sys.executable, "-m", "hutch.cli.main"]
+from hutchcmd import HUTCH  # noqa: E402,F401 - the command users run
 
 
 def have_start():

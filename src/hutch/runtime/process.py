@@ -137,13 +137,7 @@ def finish_and_exec(process, security, env, *, keep_fds=()):
 
     Raises StepFailed naming the step that failed, or ExecFailed."""
     apply_settings(process, security, keep_fds=keep_fds)
-    argv = process.args
-    try:
-        if "/" in argv[0]:
-            os.execve(argv[0], argv, env)
-        os.execvpe(argv[0], argv, env)
-    except OSError as e:
-        raise ExecFailed(argv[0], e) from None
+    _each_candidate(process.args, env, os.execve)
 
 
 def spawn(process, env):
@@ -153,27 +147,37 @@ def spawn(process, env):
     A vfork-style spawn costs ~0.1 ms where forking a Python process costs
     ~0.7; hutch's reaper (PID 1 of ``execute``) uses it, and so runs under
     the same limits, ids and capabilities as its command, as LXC's lxc-init
-    does.  The PATH search is the container environment's, as execvpe's.
-    Raises ExecFailed as finish_and_exec does."""
-    argv = process.args
-    if "/" in argv[0]:
-        paths = [argv[0]]
+    does.  Raises ExecFailed as finish_and_exec does."""
+    return _each_candidate(process.args, env, _posix_spawn)
+
+
+def _posix_spawn(path, argv, env):
+    return os.posix_spawn(path, argv, env, setsigdef=_PY_IGNORED, setsigmask=())
+
+
+def _each_candidate(argv, env, run):
+    """``run(path, argv, env)`` for argv[0], or each PATH entry of ``env``
+    with its name, as execvpe does: the first that does not fail with
+    ENOENT/ENOTDIR wins; otherwise ExecFailed with the most telling error.
+
+    Not os.execvpe: its PATH search imports ``warnings``, and the host's
+    stdlib is out of reach once the process is in the container's root."""
+    name = argv[0]
+    if "/" in name:
+        paths = [name]
     else:
-        # not os.get_exec_path: it imports warnings, and the host's stdlib
-        # is out of reach after pivot_root
-        paths = [os.path.join(d or ".", argv[0])
+        paths = [os.path.join(d or ".", name)
                  for d in env.get("PATH", os.defpath).split(os.pathsep)]
     first = last = None
     for path in paths:
         try:
-            return os.posix_spawn(path, argv, env, setsigdef=_PY_IGNORED,
-                                  setsigmask=())
+            return run(path, argv, env)
         except (FileNotFoundError, NotADirectoryError) as e:
             last = e
         except OSError as e:
             last = e
             first = first or e
-    raise ExecFailed(argv[0], first or last or OSError(2, os.strerror(2)))
+    raise ExecFailed(name, first or last or FileNotFoundError(2, os.strerror(2)))
 
 
 def apply_settings(process, security, *, keep_fds=()):
