@@ -259,6 +259,16 @@ class Cgroup:
 
     def _rmtree(self, d, deadline):
         import time
+        # the usual group has no sub-groups: rmdir first, list only when busy
+        try:
+            self.fs.rmdir(d)
+            return
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            if e.errno not in (16, 39):                     # EBUSY ENOTEMPTY
+                raise CgroupError(f'Failed to remove "{d}": {e.strerror}',
+                                  container=self.container, step="cgroup delete") from e
         for sub in self.fs.subdirs(d):
             self._rmtree(os.path.join(d, sub), deadline)
         killed = False

@@ -69,8 +69,6 @@ def make_level(fs, path, container=None):
     """mkdir one level of a group's path, if missing (``fs``: the real
     filesystem object or a test's fake).  A vanished parent raises
     FileNotFoundError so ``create()`` can start over."""
-    if fs.exists(path):
-        return
     try:
         fs.mkdir(path)
     except FileExistsError:
