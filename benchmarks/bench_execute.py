@@ -44,6 +44,7 @@ def build(b):
         ('crun run (wrapped)', oci('crun', True), 'the same wrapper around crun --root S run -b BUNDLE ID'),
         ('bwrap', harness.needs(['bwrap'], peers.bwrap_argv(rootfs)), harness.shlex_join(peers.bwrap_argv('R'))),
         ('unshare floor', harness.needs(['unshare', 'chroot'], peers.floor_argv(rootfs)), harness.shlex_join(peers.floor_argv('R'))),
+        ('python floor', lambda: peers.python_floor_argv(), 'the launcher\'s interpreter: python -S -c pass (under every hutch command)'),
     ]
     for name, setup, cmd in rows:
         cases.append(harness.command_case(name, setup, cmd))

@@ -17,6 +17,17 @@ from harness import Failed, Skip, need, run, say, timed
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HUTCH = os.environ.get('HUTCH') or os.path.join(os.path.dirname(HERE), '.venv', 'bin', 'hutch')
+
+
+def python_floor_argv():
+    """The interpreter hutch's launcher runs, starting and doing nothing: the
+    floor under every hutch command (a C tool has no such floor)."""
+    with open(HUTCH, 'rb') as f:
+        first = f.readline().decode().strip()
+    if not first.startswith('#!'):
+        return None
+    parts = first[2:].split()
+    return [parts[0], '-S', '-c', 'pass'] if parts else None
 CGROOT = '/sys/fs/cgroup'
 CG_PARENT = 'hutchbench'
 SLEEP = ('/bin/sleep', '3600')

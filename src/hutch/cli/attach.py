@@ -81,22 +81,4 @@ def main(argv):
         elevated=elevated, pty=ttys or None)
     code = rt.attach(store.lxcpath, name, opts, spec=spec, st=st, namespaces=namespaces,
                      forward_signals=True)
-    _exit_if_command(code)
     return code
-
-
-def _exit_if_command(code):
-    """When this process is the ``hutch``/``lxc-attach`` command itself,
-    leave now: the command is done, and tearing the interpreter down
-    (ctypes and the rest) costs ~4 ms of the ~30 an attach takes.  Called
-    in-process (tests, the API) it returns."""
-    import os
-    import sys
-    if os.path.basename(sys.argv[0] if sys.argv else "") not in ("hutch", "lxc-attach"):
-        return
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        code = code or 1
-    os._exit(code & 0xFF)
