@@ -114,6 +114,18 @@ def test_clean_environment(busybox_rootfs):
     assert env["HOME"] == "/root"
 
 
+def test_pid1_shows_neither_the_callers_environment_nor_command_line(busybox_rootfs):
+    """hutch's PID 1 is a fork of the hutch command: the kernel would show
+    the caller's environment and argv in /proc/1/environ and cmdline."""
+    r = run(busybox_rootfs, "/bin/sh", "-c",
+            'tr "\\0" "\\n" < /proc/1/environ; echo ---; tr "\\0" " " < /proc/1/cmdline',
+            env={"HOST_SECRET": "leak"})
+    assert r.returncode == 0, r.stderr
+    environ, cmdline = r.stdout.split("---\n")
+    assert "HOST_SECRET" not in environ and environ.strip() == ""
+    assert cmdline.split() == ["hutch-init"]
+
+
 def test_lxc_environment_added(busybox_rootfs):
     r = run(busybox_rootfs, "/usr/bin/env", extra=["-s", "lxc.environment=FOO=bar"])
     assert "FOO=bar" in r.stdout.splitlines(), r.stderr
