@@ -259,19 +259,7 @@ class Cgroup:
 
     def _rmtree(self, d, deadline):
         import time
-        # the usual group has no sub-groups: rmdir first, list only when busy
-        try:
-            self.fs.rmdir(d)
-            return
-        except FileNotFoundError:
-            return
-        except OSError as e:
-            if e.errno not in (16, 39):                     # EBUSY ENOTEMPTY
-                raise CgroupError(f'Failed to remove "{d}": {e.strerror}',
-                                  container=self.container, step="cgroup delete") from e
-        for sub in self.fs.subdirs(d):
-            self._rmtree(os.path.join(d, sub), deadline)
-        killed = False
+        listed = killed = False
         delay = 0.001
         while True:
             try:
@@ -283,12 +271,20 @@ class Cgroup:
                 if e.errno not in (16, 39) or time.monotonic() > deadline:  # EBUSY ENOTEMPTY
                     raise CgroupError(f'Failed to remove "{d}": {e.strerror}',
                                       container=self.container, step="cgroup delete") from e
-                if not killed:
-                    killed = True
-                    self.kill(9, timeout=max(0.1, deadline - time.monotonic()))
+            if not listed:
+                # the usual group has no sub-groups: list only once rmdir says busy
+                listed = True
+                subs = self.fs.subdirs(d)
+                for sub in subs:
+                    self._rmtree(os.path.join(d, sub), deadline)
+                if subs:
                     continue
-                self.fs.sleep(delay)
-                delay = min(delay * 2, 0.05)
+            if not killed:
+                killed = True
+                self.kill(9, timeout=max(0.1, deadline - time.monotonic()))
+                continue
+            self.fs.sleep(delay)
+            delay = min(delay * 2, 0.05)
 
     # ------------------------------------------------------- processes
     def attach(self, pid):

@@ -14,34 +14,15 @@ from _ctypes import Structure, byref, get_errno, sizeof  # noqa: F401 - re-expor
 _SimpleCData = _ctypes._SimpleCData
 
 
-class c_int(_SimpleCData):
-    _type_ = "i"
+def _simple(name, code):
+    """A C scalar type as ctypes declares it (``class c_int: _type_ = "i"``)."""
+    return type(name, (_SimpleCData,), {"_type_": code, "__module__": __name__})
 
 
-class c_uint(_SimpleCData):
-    _type_ = "I"
-
-
-class c_long(_SimpleCData):
-    _type_ = "l"
-
-
-class c_ulong(_SimpleCData):
-    _type_ = "L"
-
-
-class c_uint32(_SimpleCData):
-    _type_ = "I"
-
-
-class c_uint64(_SimpleCData):
-    _type_ = "Q"
-
-
-class c_char(_SimpleCData):
-    _type_ = "c"
-
-
+c_int, c_uint = _simple("c_int", "i"), _simple("c_uint", "I")
+c_long, c_ulong = _simple("c_long", "l"), _simple("c_ulong", "L")
+c_uint32, c_uint64 = _simple("c_uint32", "I"), _simple("c_uint64", "Q")
+c_char = _simple("c_char", "c")
 c_size_t = c_ulong
 
 

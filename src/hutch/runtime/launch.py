@@ -145,15 +145,8 @@ class Launcher:
             attach_paths = self.cgroup.self_attach_paths() if self.cgroup else []
         else:
             attach_paths = self.cgroup.self_attach_paths(v2=False)
-        if pid == 0:
-            os.close(err_r)
-            os.close(sync_p)
-            self._child(flags, attach_paths, need_sync, sync_c, err_w, shared)
-            os._exit(1)                            # not reached
-        os.close(err_w)
-        os.close(sync_c)
-        for fd in shared.values():
-            os.close(fd)
+        _part(pid, (err_r, sync_p), (err_w, sync_c), shared,
+              lambda: self._child(flags, attach_paths, need_sync, sync_c, err_w, shared))
         init_pid = None
         try:
             if flags & ns.CLONE_NEWUSER:
@@ -161,9 +154,7 @@ class Launcher:
                     write_id_maps(pid, spec.idmaps, spec.name)
                     os.write(sync_p, b"M")
             if need_sync:
-                if _read_line(sync_p) == b"N\n":
-                    self.net_state = self.network.prepare(pid)
-                    os.write(sync_p, b"G")
+                self._network(sync_p, pid)
             line = _read_line(sync_p)
             if line.startswith(b"P"):
                 init_pid = int(line[1:])
@@ -202,20 +193,11 @@ class Launcher:
             raise
         if cgfd is not None:
             os.close(cgfd)
-        if pid == 0:
-            os.close(err_r)
-            os.close(sync_p)
-            self._direct_child(flags, attach_paths, need_sync, sync_c, err_w, shared)
-            os._exit(1)                            # not reached
-        os.close(err_w)
-        os.close(sync_c)
-        for fd in shared.values():
-            os.close(fd)
+        _part(pid, (err_r, sync_p), (err_w, sync_c), shared,
+              lambda: self._direct_child(flags, attach_paths, need_sync, sync_c, err_w, shared))
         try:
             if need_sync:
-                if _read_line(sync_p) == b"N\n":
-                    self.net_state = self.network.prepare(pid)
-                    os.write(sync_p, b"G")
+                self._network(sync_p, pid)
             report = proc.read_all(err_r).decode(errors="replace")
         except BaseException:
             self._abort(None, pid)
@@ -228,19 +210,22 @@ class Launcher:
             raise error_from_report(report.splitlines()[0], spec.name)
         return Launched(pid, self.cgroup, self.net_state)
 
+    def _network(self, sync, pid):
+        """When the child says its namespaces are made ("N"): move and
+        configure its interfaces, then let it go on ("G")."""
+        if _read_line(sync) == b"N\n":
+            self.net_state = self.network.prepare(pid)
+            os.write(sync, b"G")
+
     def _direct_child(self, flags, attach_paths, need_sync, sync, err, shared):
         step = "cgroup join"
         try:
-            proc.default_signals()
-            prctl.set_pdeathsig(9)
-            _join(attach_paths, shared)
+            _enter(attach_paths, shared)
             if flags & ns.CLONE_NEWCGROUP:
                 step = "unshare cgroup namespace"
                 ns.unshare(ns.CLONE_NEWCGROUP)
             if need_sync:
-                os.write(sync, b"N\n")
-                if os.read(sync, 1) != b"G":
-                    os._exit(1)
+                _handshake(sync, b"N\n", b"G")
             os.close(sync)
         except BaseException as e:   # noqa: BLE001 - reported to the parent
             _report(err, step, e)
@@ -266,26 +251,20 @@ class Launcher:
     def _child(self, flags, attach_paths, need_sync, sync, err, shared):
         step = "cgroup join"
         try:
-            proc.default_signals()
-            prctl.set_pdeathsig(9)
-            _join(attach_paths, shared)
+            _enter(attach_paths, shared)
             if flags & ns.CLONE_NEWUSER:
                 # first, so the other namespaces belong to the new user
                 # namespace; the parent writes the id maps from outside
                 step = "unshare user namespace"
                 ns.unshare(ns.CLONE_NEWUSER)
-                os.write(sync, b"U\n")
-                if os.read(sync, 1) != b"M":
-                    os._exit(1)
+                _handshake(sync, b"U\n", b"M")
                 step = "become root in the user namespace"
                 os.setresgid(0, 0, 0)
                 os.setresuid(0, 0, 0)
             step = "unshare namespaces"
             ns.unshare(flags & ~ns.CLONE_NEWUSER)
             if need_sync:
-                os.write(sync, b"N\n")
-                if os.read(sync, 1) != b"G":
-                    os._exit(1)
+                _handshake(sync, b"N\n", b"G")
             step = "fork init"
             pid = os.fork()
             if pid == 0:
@@ -335,6 +314,18 @@ class Launcher:
             os._exit(1)
 
 
+def _part(pid, parent_ends, child_ends, shared, child):
+    """After a fork: each side closes the other's pipe ends; the child runs
+    ``child()`` (which never returns), the parent drops the shared ns fds."""
+    if pid == 0:
+        for fd in parent_ends:
+            os.close(fd)
+        child()
+        os._exit(1)                                # not reached
+    for fd in (*child_ends, *shared.values()):
+        os.close(fd)
+
+
 def _report(err, step, e):
     """Report a failure before the rootfs steps, and leave."""
     if isinstance(e, proc.StepFailed):
@@ -348,10 +339,20 @@ class _NoClone3(Exception):
     """clone3 with namespace flags is refused here: take the two-step way."""
 
 
-def _join(attach_paths, shared):
-    """Join the v1 groups (our own tid into ``tasks``) and shared namespaces.
+def _handshake(sync, say, expect):
+    """Tell the parent a step is done; wait for its go (gone: leave)."""
+    os.write(sync, say)
+    if os.read(sync, 1) != expect:
+        os._exit(1)
+
+
+def _enter(attach_paths, shared):
+    """A child's first steps: default signals, death with the parent, the
+    v1 groups (our own tid into ``tasks``) and the shared namespaces.
 
     Raises StepFailed naming the namespace that could not be joined."""
+    proc.default_signals()
+    prctl.set_pdeathsig(9)
     for p in attach_paths:
         fd = os.open(p, os.O_WRONLY)
         try:
