@@ -1,4 +1,5 @@
-"""Running containers: exec latency, host memory per container, density (COUNT started one after another, then stopped).
+"""Running containers: exec latency, host memory per container, start and stop of one, density (COUNT started one
+after another, then stopped).
 
 sudo .venv/bin/python benchmarks/bench_lifecycle.py [-n N] [--json FILE] [--count 50] [--density-n 3]
 """
@@ -62,6 +63,13 @@ def build(b):
                   reference='lxc', metrics=[('pss', 'MB'), ('rss', 'MB'), ('procs', 'n')],
                   note='host-side = the init\'s ancestors below PID 1 that are not the benchmark\'s, '
                        'plus processes whose argv names the container (runc/crun -d leave none)')
+
+    yield Section('one sleeper started, then stopped at once (stop latency)', [
+        cycle_case(b, 'hutch start/stop -k', hutch_fleet),
+        cycle_case(b, 'lxc-start -d/lxc-stop -k', lxc_fleet),
+        cycle_case(b, 'runc run -d/delete -f', runc_fleet),
+    ], reference='lxc-start -d/lxc-stop -k', metrics=[('start', 'ms'), ('stop', 'ms')],
+        note='each round: start (returns once it runs), then stop with SIGKILL (returns once it is gone)')
 
     count = b.args.count
     yield Section(f'density: {count} sleepers started one after another, then stopped', [
@@ -130,6 +138,17 @@ def runc_fleet(b, names):
     r = peers.Runc(b)
     bundles = {n: r.bundle(n, *peers.SLEEP) for n in names}
     return (lambda n: r.run_argv(bundles[n], n, detach=True)), (lambda n: r.cmd('delete', '-f', n)), r.pid
+
+
+def cycle_case(b, label, fleet):
+    """Each round: start one sleeper, then stop it at once; both timed."""
+    tag = label.split()[0].split('-')[0][:5]
+    name = f'{b.id}-o{tag}'
+
+    def setup():
+        start, stop, _pid = fleet(b, [name])
+        return {'start': start(name), 'stop': stop(name)}
+    return harness.command_case(label, setup, cmd=label)
 
 
 def density_case(b, label, count, fleet):

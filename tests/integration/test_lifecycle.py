@@ -101,6 +101,63 @@ def test_start_failure_leaves_nothing(lab):
     assert r.returncode != 0 and "no container" in r.stderr
 
 
+def test_an_init_that_exits_at_once_is_reaped_and_cleaned(lab):
+    # the start is answered once the init has exec'd, before the start job
+    # has exited; an init gone by then is reaped (its status kept) after it
+    n = lab.create(config=["lxc.init.cmd = /bin/true"])
+    for _ in range(5):
+        r = lab.run("start", "-n", n)
+        assert r.returncode == 0, r.stderr
+        assert lab.run("wait", "-n", n, "-s", "STOPPED", "-t", "10").returncode == 0
+        st = lab.state(n)
+        assert st["exit_status"] == 0, st
+        assert [s for _, s in st["history"]][-4:] == \
+            ["STARTING", "RUNNING", "STOPPING", "STOPPED"]
+        assert not _cgroups_left(n)
+
+
+def test_a_sub_group_made_inside_goes_at_stop(lab):
+    # the supervisor rmdirs empty groups itself; a group with more in it
+    # (here a sub-group, as systemd inside would make) goes to the cleanup job
+    n = lab.create(config=[SLEEPER])
+    assert lab.run("start", "-n", n).returncode == 0
+    sub = f"/sys/fs/cgroup/memory/hutch/{n}/inner"
+    os.mkdir(sub)
+    try:
+        r = lab.run("stop", "-n", n, "-k")
+        assert r.returncode == 0, r.stderr
+        assert not os.path.exists(sub) and not _cgroups_left(n)
+        assert lab.state(n)["state"] == "STOPPED"
+    finally:
+        if os.path.isdir(sub):          # so the lab's teardown can remove the rest
+            os.rmdir(sub)
+
+
+def test_same_name_in_another_container_path_is_left_alone(lab):
+    # hutch/<name> is one cgroup for every container path: a start there
+    # must fail, never empty the group of the one that runs
+    n = lab.create(config=[SLEEPER])
+    assert lab.run("start", "-n", n).returncode == 0
+    pid = lab.pid(n)
+    other = Lab()
+    try:
+        other.run("create", "-n", n, "-t", "busybox", check=True, timeout=120)
+        other.names.append(n)
+        r = other.run("start", "-n", n)
+        assert r.returncode != 0 and "already holds processes" in r.stderr
+        assert os.path.exists(f"/proc/{pid}") and lab.state(n)["state"] == "RUNNING"
+        assert other.state(n)["state"] == "STOPPED"
+    finally:
+        lab.run("stop", "-n", n, "-k")
+        problems = other.teardown()
+    assert not problems, problems
+
+
+def _cgroups_left(name):
+    return [d for d in (os.path.join("/sys/fs/cgroup", c, "hutch", name)
+                        for c in os.listdir("/sys/fs/cgroup")) if os.path.isdir(d)]
+
+
 def test_stop_timeout_then_sigkill(lab):
     # sleep as PID 1 ignores the halt signal (no handler, the kernel drops it)
     n = lab.create(config=[SLEEPER])

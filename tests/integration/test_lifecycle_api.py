@@ -15,8 +15,24 @@ SLEEPER = "lxc.init.cmd = /bin/sleep 100000"
 
 
 def _comm(pid):
-    with open(f"/proc/{pid}/comm") as f:
-        return f.read().strip()
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except FileNotFoundError:           # gone since it was listed
+        return None
+
+
+def _children(pid):
+    out = []
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                with open(f"/proc/{p}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[1] == str(pid):
+                        out.append(int(p))
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+    return out
 
 
 def test_api_lifecycle(lab):
@@ -57,9 +73,9 @@ def test_api_cmd_useinit_shutdown_destroy(lab):
     c.start(useinit=True, cmd=["/bin/sleep", "1000"])
     pid = c.init_pid
     assert _comm(pid) == "hutch-init"          # hutch's reaper is PID 1
-    kids = [p for p in os.listdir("/proc") if p.isdigit() and
-            open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[1] == str(pid)]
-    assert [_comm(int(k)) for k in kids] == ["sleep"]
+    # the reaper's child (the answer may come before it runs, and before
+    # the start job has left /proc: tolerate pids that vanish)
+    assert wait_until(lambda: [_comm(k) for k in _children(pid)] == ["sleep"], 10)
     c.stop()
     c.start()                                  # busybox init this time
     assert wait_until(lambda: os.path.exists(f"/proc/{c.init_pid}/root/run/rcS.done"), 10)

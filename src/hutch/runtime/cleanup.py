@@ -16,6 +16,36 @@ def open_saved_cgroup(name, data):
     return open_cgroup(cg.get("name") or name, cg.get("dir"), container=name)
 
 
+def remove_cgroup_now(name, dirs, saved):
+    """rmdir a dead container's cgroup ``dirs`` (those its start made), if
+    nothing has to be killed or waited for; False when something is left
+    (a sub-group, a process): :func:`cleanup_saved` then does it all.
+
+    Why: after the init's exit its group is nearly always empty, and a
+    few rmdirs in the supervisor cost less than the job a full cleanup
+    runs in (fork, reap: ~1.5 ms of every stop).  No cgroup code is
+    imported for it.
+    """
+    import os
+    for d in dirs:
+        try:
+            os.rmdir(d)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return False
+    from ..cgroups import DEFAULT_PARENT, cgroup_path
+    parts = cgroup_path(name, (saved or {}).get("dir")).split("/")
+    if len(parts) == 2 and parts[0] == DEFAULT_PARENT:
+        # hutch's own parent goes with the last container (as Cgroup.delete)
+        for d in dirs:
+            try:
+                os.rmdir(os.path.dirname(d))
+            except OSError:
+                pass                    # busy with other containers, or gone
+    return True
+
+
 def cleanup_saved(name, data, *, nsfd=None):
     """Kill what is left in the cgroup, remove it, tear the network down.
 

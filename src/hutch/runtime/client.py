@@ -112,6 +112,26 @@ def call_daemon(lxcpath, req):
             conn.close()
 
 
+def ask_daemon(lxcpath, req):
+    """``req`` straight to the daemon of ``lxcpath``, without reading the
+    state file (no json: ~0.5 ms of a ``hutch freeze``).  The reply; None
+    if there is no daemon, or it does not supervise the container (then
+    the state file tells who does, if anyone)."""
+    from ..errors import NotRunning
+    try:
+        conn = proto.Conn(st.supervisor_socket(lxcpath))
+    except OSError:
+        return None                     # none (or a dead one's socket)
+    try:
+        return conn.call(req)
+    except NotRunning:
+        return None
+    except ConnectionError:             # it was exiting (idle)
+        return None
+    finally:
+        conn.close()
+
+
 def supervisor_of(data):
     """A connection to whoever supervises the container in state ``data``
     (None: nobody alive; the caller works from the state file)."""

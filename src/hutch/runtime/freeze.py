@@ -1,12 +1,20 @@
 """Freeze and thaw a container with the cgroup freezer (v1 freezer.state,
 v2 cgroup.freeze): RUNNING -> FREEZING -> FROZEN, FROZEN -> THAWED -> RUNNING.
 
-The supervisor runs the freezer in a job and writes the states; without a
+The supervisor drives the freezer and writes the states; without a
 supervisor (it was SIGKILLed) this process does both, under the lock.
+
+The request goes straight to the daemon of the container path
+(:func:`.client.ask_daemon`), so ``hutch freeze`` costs little more than
+the interpreter; only if it does not supervise the container is the
+state file read, to find a ``start -F`` supervisor or none at all.
 """
 
 from ..errors import NotRunning
 from . import state as st
+
+#: states the freezer applies to
+LIVE = (st.RUNNING, st.FREEZING, st.FROZEN, st.THAWED)
 
 
 def freeze(lxcpath, name):
@@ -18,11 +26,14 @@ def unfreeze(lxcpath, name):
 
 
 def _change(lxcpath, name, op):
-    from .client import call
+    from .client import ask_daemon, call
+    req = {"op": op, "name": name}
+    if ask_daemon(lxcpath, req) is not None:
+        return
     cur = st.read(lxcpath, name)
-    if cur["state"] not in (st.RUNNING, st.FREEZING, st.FROZEN, st.THAWED):
+    if cur["state"] not in LIVE:
         raise NotRunning(f"is not running (state {cur['state']})", container=name, step=op)
-    if call(cur, {"op": op, "name": name}) is None:
+    if call(cur, req) is None:
         _orphan(lxcpath, name, op)
 
 
@@ -31,7 +42,7 @@ def _orphan(lxcpath, name, op):
     from .lock import ContainerLock
     with ContainerLock(lxcpath, name, what=op):
         data = st.read(lxcpath, name)
-        if data["state"] not in (st.RUNNING, st.FREEZING, st.FROZEN, st.THAWED):
+        if data["state"] not in LIVE:
             raise NotRunning(f"is not running (state {data['state']})", container=name,
                              step=op)
         data.pop("orphan", None)
@@ -48,6 +59,9 @@ def _orphan(lxcpath, name, op):
             _keep(lxcpath, name, data, st.FROZEN)
         else:
             if data["state"] == st.RUNNING:
+                from .stop import maybe_frozen
+                if cg is not None and maybe_frozen(cg):
+                    cg.thaw()           # frozen by a supervisor that died before it said so
                 return
             if data["state"] == st.FREEZING:
                 data = _keep(lxcpath, name, data, st.FROZEN)

@@ -36,12 +36,14 @@ def start(lxcpath, name, *, daemonize=True, rcfile=None, defines=(), cmd=None,
     from ..store import Store
     lxcpath = Store(lxcpath).lxcpath
     req = request(lxcpath, name, rcfile=rcfile, defines=defines, cmd=cmd, useinit=useinit)
-    cur = st.read(lxcpath, name)
-    if cur["state"] in st.ACTIVE:
-        raise AlreadyRunning("is already running", container=name, step="start")
     if not daemonize:
+        if st.read(lxcpath, name)["state"] in st.ACTIVE:
+            raise AlreadyRunning("is already running", container=name, step="start")
         from .supervisord import run_foreground
         return run_foreground(lxcpath, req, attach_tty=attach_tty)
+    # no state file read here (json, ~0.5 ms): the daemon refuses a
+    # container it runs, the container lock one a ``start -F`` runs, and
+    # the daemon's jobs.prepare one whose supervisor died
     from .client import call_daemon
     reply = call_daemon(lxcpath, req)
     if warn is not None:

@@ -22,14 +22,17 @@ def stop(lxcpath, name, *, timeout=DEFAULT_TIMEOUT, kill=False, reboot=False,
     seconds; -1 waits for ever).  ``kill``: the stop signal at once.
     ``reboot``: the reboot signal.  ``nowait``: return once signalled.
     ``nokill``: on timeout raise Timeout and leave it running."""
-    from .client import call
+    from .client import ask_daemon, call
+    req = {"op": "stop", "name": name, "timeout": timeout, "kill": bool(kill),
+           "reboot": bool(reboot), "nowait": bool(nowait), "nokill": bool(nokill)}
+    reply = ask_daemon(lxcpath, req)    # the usual case: no state file read
+    if reply is not None:
+        return reply.get("state")
     cur = st.read(lxcpath, name)
     if cur["state"] == st.STOPPED:
         if cur.get("stale"):
             clean_stale(lxcpath, name, cur)
         raise NotRunning("is not running", container=name, step="stop")
-    req = {"op": "stop", "name": name, "timeout": timeout, "kill": bool(kill),
-           "reboot": bool(reboot), "nowait": bool(nowait), "nokill": bool(nokill)}
     try:
         reply = call(cur, req)
     except NotRunning:
@@ -114,10 +117,10 @@ def _stop_orphan(lxcpath, name, cur, req):
                 sig = data.get("stop_signal" if req["kill"] else "halt_signal") or (
                     9 if req["kill"] else 30)
                 signal.pidfd_send_signal(fd, sig)
-                if data.get("state") in (st.FROZEN, st.FREEZING, st.THAWED):
-                    cg = open_saved_cgroup(name, data)
-                    if cg is not None:
-                        cg.thaw()
+                cg = open_saved_cgroup(name, data)
+                if cg is not None and (data.get("state") in (st.FROZEN, st.FREEZING, st.THAWED)
+                                       or maybe_frozen(cg)):
+                    cg.thaw()
                 if req["nowait"]:
                     return data.get("state")
                 timeout = 0 if req["kill"] else req["timeout"]
@@ -138,6 +141,16 @@ def _stop_orphan(lxcpath, name, cur, req):
         finally:
             _write(lxcpath, name, data, st.STOPPED)
     return st.STOPPED
+
+
+def maybe_frozen(cg):
+    """Whether the freezer holds the group, whatever the state file says:
+    the supervisor writes a freeze to the state file after the cgroup, and
+    may have died in between."""
+    try:
+        return cg.state() != "THAWED"
+    except HutchError:                  # no freezer, no group
+        return False
 
 
 def _saved(data):
