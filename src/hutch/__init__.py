@@ -8,14 +8,19 @@ of returning False.  Imports are lazy so ``import hutch`` stays cheap.
 __version__ = "0.1.0"
 __all__ = ["Container", "list_containers", "HutchError", "errors"]
 
+_LAZY = {"Container": ("hutch.container", "Container"),
+         "list_containers": ("hutch.container", "list_containers"),
+         "HutchError": ("hutch.errors", "HutchError"),
+         "errors": ("hutch.errors", None)}
+
 
 def __getattr__(name):
-    # importlib, not "from . import": that would ask this __getattr__ again
-    from importlib import import_module
-    if name in ("Container", "list_containers"):
-        return getattr(import_module("hutch.container"), name)
-    if name == "HutchError":
-        return import_module("hutch.errors").HutchError
-    if name == "errors":
-        return import_module("hutch.errors")
-    raise AttributeError(name)
+    # asked also by every ``from hutch import <submodule>`` not yet
+    # imported: answer unknown names at once, importing nothing
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(name)
+    import sys
+    __import__(where[0])
+    mod = sys.modules[where[0]]
+    return mod if where[1] is None else getattr(mod, where[1])

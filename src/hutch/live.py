@@ -144,7 +144,7 @@ class LiveOps:
         by the supervisor at start), else the config file."""
         rec = st.get("attach")
         if isinstance(rec, dict):
-            from .runtime.attach import spec_from_record
+            from .runtime.running_config import spec_from_record
             return spec_from_record(rec)
         return self._spec_or_none()
 

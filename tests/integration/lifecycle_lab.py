@@ -136,7 +136,11 @@ def _daemon_pid(lxcpath):
                 argv = f.read().split(b"\0")
         except OSError:
             continue
-        if b"from hutch.runtime.supervisord import main" in b" ".join(argv) and key in argv:
+        # exec'd by the API (python -c "...supervisord import main" LXCPATH)
+        # or forked by the hutch command (cmdline: hutch-supervisor LXCPATH)
+        is_daemon = argv[0] == b"hutch-supervisor" or \
+            b"from hutch.runtime.supervisord import main" in b" ".join(argv)
+        if is_daemon and key in argv:
             return int(d)
     return None
 

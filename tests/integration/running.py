@@ -107,7 +107,7 @@ class Running:
                 "init_start_time": state.pid_start_time(self.pid),
                 "cgroup": {"name": self.name, "dir": spec.cgroup_dir}}
         if self.record:
-            from hutch.runtime.attach import record
+            from hutch.runtime.running_config import record
             data["attach"] = record(spec)
         state.write(self.lxcpath, self.name, data)
         self.spec = spec

@@ -6,6 +6,7 @@ import pytest
 from hutch.cgroups.mounts import Hierarchy
 from hutch.errors import HutchError
 from hutch.runtime import attach as rt
+from hutch.runtime import running_config
 
 HYBRID = [
     Hierarchy(1, "/sys/fs/cgroup/cpu", ("cpu",)),
@@ -73,8 +74,8 @@ def _spec():
 
 def test_running_config_record_round_trip():
     from hutch import jsonlite
-    rec = jsonlite.loads(jsonlite.dumps(rt.record(_spec())))
-    back = rt.spec_from_record(rec)
+    rec = jsonlite.loads(jsonlite.dumps(running_config.record(_spec())))
+    back = running_config.spec_from_record(rec)
     assert back.process.env == ["FOO=bar", "KEEP"]
     assert back.process.rlimits == {"nofile": (1024, 4096)}
     assert back.security.cap_drop == ["sys_admin"] and back.security.no_new_privs

@@ -70,7 +70,8 @@ def main(argv):
     st = state.read(store.lxcpath, name)
     rec = st.get("attach")
     if isinstance(rec, dict):
-        spec = rt.spec_from_record(rec)       # the running config, no parsing
+        from ..runtime.running_config import spec_from_record
+        spec = spec_from_record(rec)       # the running config, no parsing
     else:
         spec = store.load(name) if store.exists(name) else None
     ttys = rt.tty_fds()

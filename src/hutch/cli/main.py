@@ -128,6 +128,11 @@ def _verb_of(argv):
     return argv[1] if len(argv) > 1 else ""
 
 
+#: set by run(): this process is the hutch command itself — small,
+#: single-threaded, about to exit — not a program using the Python API
+AS_COMMAND = False
+
+
 def run():
     """The command's entry point: ``main()``, then leave without finalizing.
 
@@ -137,6 +142,8 @@ def run():
     are opened and the kernel drops flocks with the process.  So, once the
     standard streams are flushed, exit as a C program does.
     """
+    global AS_COMMAND
+    AS_COMMAND = True
     code = main()
     for f in (sys.stdout, sys.stderr):
         try:

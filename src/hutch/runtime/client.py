@@ -14,6 +14,16 @@ BOOT = ("import sys;sys.path.insert(0,sys.argv[1]);"
         "from hutch.runtime.supervisord import main;sys.exit(main(sys.argv[2:]))")
 
 
+def _as_command():
+    """Whether this process is the ``hutch`` command (cli.main.run): small,
+    single-threaded and about to exit, so a daemon may be forked from it
+    instead of exec'ing a new interpreter (~10 ms of a first start).  A
+    program using the Python API is not: its daemon must not be a copy of
+    that program."""
+    m = sys.modules.get("hutch.cli.main")
+    return bool(m is not None and getattr(m, "AS_COMMAND", False))
+
+
 def _hutch_dir():
     import hutch
     return os.path.dirname(os.path.dirname(os.path.abspath(hutch.__file__)))
@@ -25,13 +35,21 @@ def spawn_daemon(lxcpath):
     Double fork and setsid: it keeps nothing of the caller (no terminal,
     no session, fds 0-2 on /dev/null, every other fd closed).  It is made
     a child subreaper before exec (the flag survives execve), so the inits
-    its jobs start are re-parented to it without it importing ctypes.
+    its jobs start are re-parented to it.  From the ``hutch`` command
+    (_as_command) there is no exec: the forked copy forgets the caller's
+    environment and command line (``ps`` shows ``hutch-supervisor
+    LXCPATH``) and runs the daemon's main itself.
     """
     from ..errors import HutchError
     from ..spec import DEFAULT_PATH
     lxcpath = os.path.abspath(lxcpath)
     src = _hutch_dir()
     r, w = os.pipe()
+    for f in (sys.stdout, sys.stderr):
+        try:
+            f.flush()               # nothing of ours may reach the daemon's copy
+        except (OSError, ValueError):
+            pass
     pid = os.fork()
     if pid == 0:
         try:
@@ -51,6 +69,8 @@ def spawn_daemon(lxcpath):
             os.closerange(4, 1 << 20)
             os.chdir("/")
             os.umask(0o022)
+            if _as_command():
+                _run_forked(lxcpath, DEFAULT_PATH)
             os.execve(sys.executable, [sys.executable, "-I", "-S", "-c", BOOT, src,
                                        lxcpath, "3"], {"PATH": DEFAULT_PATH})
         except BaseException:    # noqa: BLE001 - a forked child leaves only by _exit
@@ -74,6 +94,25 @@ def spawn_daemon(lxcpath):
     log = os.path.join(st.state_dir(lxcpath), ".supervisor.log")
     raise HutchError(f"the supervisor could not start: {why} (see {log})",
                      step="supervisor")
+
+
+def _run_forked(lxcpath, path):
+    """The daemon, in this forked copy of the hutch command; never returns."""
+    from .proctitle import forget_caller
+    forget_caller(b"hutch-supervisor\0" + os.fsencode(lxcpath))
+    os.environ["PATH"] = path
+    sys.argv = ["hutch-supervisor", lxcpath]
+    from ..kernel import prctl
+    try:
+        prctl.set_name("hutch-supervise")
+    except OSError:
+        pass
+    from .supervisord import main
+    code = 1
+    try:
+        code = main([lxcpath, "3"])
+    finally:
+        os._exit(code or 0)
 
 
 # The daemon stays in the cgroup of the command that spawned it, as any

@@ -50,16 +50,17 @@ def _init_hook(close, console):
 
 def load_spec(lxcpath, req, warn=None):
     """The container's spec for this start: its config or ``-f``, then ``-s``."""
-    from ..config import lxc
     from ..errors import NotFound
     from ..store import Store
     store = Store(lxcpath)
     name = req["name"]
     if req.get("rcfile"):
+        from ..config import lxc
         spec = lxc.parse_file(req["rcfile"], name=name, warn=warn)
     else:
-        spec = store.load(name, warn=warn)
+        spec = store.load(name, warn=warn)      # the parser only on a cache miss
     if req.get("defines"):
+        from ..config import lxc
         lxc.apply_defines(spec, req["defines"], warn=warn)
     spec.name = name
     if not spec.root:
@@ -169,7 +170,7 @@ def prepare(sup, box):
         "tty_max": spec.tty_max or 0, "console": console,
         "rootfs": spec.root, "init_cmd": p.argv,
     }
-    from .attach import record
+    from .running_config import record
     p.data["attach"] = record(spec)     # attach applies the running config
     from ..cgroups.mounts import hierarchies
     p.hierarchies = hierarchies()

@@ -202,3 +202,4 @@ def apply_settings(process, security, *, keep_fds=()):
         close_fds(keep_fds)
     except OSError as e:
         raise StepFailed(step, e) from None
+

@@ -9,6 +9,8 @@ PID 1 exits, the kernel kills whatever is left in the namespace.
 
 import os
 
+from .proctitle import forget_caller
+
 # every catchable signal except SIGCHLD is passed on to the command
 _NOT_FORWARDED = (9, 17, 19)   # SIGKILL, SIGCHLD, SIGSTOP
 
@@ -59,33 +61,3 @@ def run_reaper(spec, env, err):
             code = os.waitstatus_to_exitcode(status)
             os._exit(128 - code if code < 0 else code)
 
-
-def forget_caller(title=b"hutch-init"):
-    """Blank what this PID 1 still holds of the hutch command that forked it.
-
-    The kernel shows /proc/1/environ and /proc/1/cmdline from the memory
-    the caller's exec left (env_start..env_end, arg_start..arg_end), so
-    without this the container reads the caller's environment — tokens
-    included — and command line.  Both areas are overwritten through
-    /proc/self/mem (the copy Python made at startup is cleared too); the
-    command line becomes ``hutch-init``.  Best effort: no /proc, no harm.
-    """
-    os.environ.clear()
-    try:
-        with open("/proc/self/stat", "rb") as f:
-            fields = f.read().rsplit(b")", 1)[1].split()
-        # fields 48-51 of proc(5); fields[0] is field 3
-        arg_start, arg_end, env_start, env_end = (int(x) for x in fields[45:49])
-        fd = os.open("/proc/self/mem", os.O_RDWR | os.O_CLOEXEC)
-    except (OSError, ValueError):
-        return
-    try:
-        n = arg_end - arg_start
-        if n > 0:
-            os.pwrite(fd, title[:n - 1].ljust(n, b"\0"), arg_start)
-        if env_end > env_start:
-            os.pwrite(fd, bytes(env_end - env_start), env_start)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

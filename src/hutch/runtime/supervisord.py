@@ -24,9 +24,9 @@ over a socketpair and exits:
   down -- when the init's exit left more than empty cgroups, which the
   daemon removes itself.
 
-The first start imports the start path into the daemon
-(:meth:`Supervisor._preload`, ~1.5 MB once per container path), so no
-job pays for imports.  The cgroup freezer is a write and a read or two:
+When a second container joins the daemon, the start path is imported
+into it (:meth:`Supervisor._preload`, ~1.5 MB once per container path), so
+no later job pays for imports; a daemon with one container stays lean.  The cgroup freezer is a write and a read or two:
 the daemon drives it itself (:mod:`.supervisor_freezer`).
 
 One event loop (``select.poll``) over the listening socket, the clients,
@@ -449,7 +449,7 @@ class Supervisor(ConsoleOps, FreezerOps):
                 raise AlreadyRunning("is already running", container=name,
                                      step="start") from None
             raise
-        if not self.foreground and not self.preloaded:
+        if not self.foreground and not self.preloaded and self.boxes:
             self._preload()
         box = Box(name, lock, req)
         box.data = {"name": name, "lxcpath": self.lxcpath, "supervisor_pid": self.pid,
@@ -466,12 +466,15 @@ class Supervisor(ConsoleOps, FreezerOps):
         return box
 
     def _preload(self):
-        """Import what start and cleanup jobs run, once, before the first
-        job is forked: every later job is a fork that has it already.
+        """Import what start and cleanup jobs run, once, when a second
+        container joins this daemon: every later job is a fork that has it.
 
         ~5 ms of imports per start (a quarter of a start) against ~1.5 MB
         of the daemon's memory, paid once per container path, not per
-        container (0.03 MB each with 50 running)."""
+        container (0.03 MB each with 50 running).  Not for the first start:
+        a fresh daemon would make that start wait ~10 ms for imports its
+        job does not all need (the config parser, when the parsed config
+        is cached), and a daemon with one container would carry them."""
         self.preloaded = True
         try:
             from . import jobs

@@ -1,0 +1,40 @@
+"""What /proc shows of a process hutch forked from its own command.
+
+A module with no imports beyond ``os``: the supervisor daemon calls it
+first thing after its fork, before it has loaded anything else.
+"""
+
+import os
+
+
+def forget_caller(title=b"hutch-init"):
+    """Blank what a process forked from the hutch command still holds of it.
+
+    The kernel shows /proc/PID/environ and /proc/PID/cmdline from the
+    memory the caller's exec left (env_start..env_end, arg_start..arg_end),
+    so without this a container reads the caller's environment — tokens
+    included — and command line in its PID 1 (hutch-init), and ``ps``
+    shows a supervisor daemon as the ``hutch start`` that forked it.  Both
+    areas are overwritten through /proc/self/mem (the copy Python made at
+    startup is cleared too); the command line becomes ``title``, cut to the
+    room there is.  Best effort: no /proc, no harm.
+    """
+    os.environ.clear()
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        # fields 48-51 of proc(5); fields[0] is field 3
+        arg_start, arg_end, env_start, env_end = (int(x) for x in fields[45:49])
+        fd = os.open("/proc/self/mem", os.O_RDWR | os.O_CLOEXEC)
+    except (OSError, ValueError):
+        return
+    try:
+        n = arg_end - arg_start
+        if n > 0:
+            os.pwrite(fd, title[:n - 1].ljust(n, b"\0"), arg_start)
+        if env_end > env_start:
+            os.pwrite(fd, bytes(env_end - env_start), env_start)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
