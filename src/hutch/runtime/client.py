@@ -100,6 +100,7 @@ def _run_forked(lxcpath, path):
     """The daemon, in this forked copy of the hutch command; never returns."""
     from .proctitle import forget_caller
     forget_caller(b"hutch-supervisor\0" + os.fsencode(lxcpath))
+    os.environ.clear()
     os.environ["PATH"] = path
     sys.argv = ["hutch-supervisor", lxcpath]
     from ..kernel import prctl

@@ -15,11 +15,11 @@ def forget_caller(title=b"hutch-init"):
     so without this a container reads the caller's environment — tokens
     included — and command line in its PID 1 (hutch-init), and ``ps``
     shows a supervisor daemon as the ``hutch start`` that forked it.  Both
-    areas are overwritten through /proc/self/mem (the copy Python made at
-    startup is cleared too); the command line becomes ``title``, cut to the
-    room there is.  Best effort: no /proc, no harm.
+    areas are overwritten through /proc/self/mem; the command line becomes
+    ``title``, cut to the room there is.  Python's own copy (os.environ) is
+    the caller's business: hutch passes every environment explicitly.
+    Best effort: no /proc, no harm.
     """
-    os.environ.clear()
     try:
         with open("/proc/self/stat", "rb") as f:
             fields = f.read().rsplit(b")", 1)[1].split()
