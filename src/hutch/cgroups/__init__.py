@@ -5,6 +5,7 @@ points and imports the modules behind them when called:
 
 * :func:`open_cgroup` — the container's group, ``hutch/<name>`` (or
   ``cgroup_dir``) under every hierarchy's mountpoint;
+* :func:`make_for` — that group made, with the spec's limits written;
 * :func:`resources_from_options` — Docker's ``-m/--cpus/...`` checked;
 * :func:`oom_message` — what ``execute`` says when the OOM killer struck.
 """
@@ -30,6 +31,19 @@ def open_cgroup(name, cgroup_dir=None, *, container=None, hierarchies=None, fs=N
         hierarchies = detect()
     return Cgroup(cgroup_path(name, cgroup_dir), hierarchies,
                   container=container if container is not None else name, fs=fs)
+
+
+def make_for(spec):
+    """The container's group, made and limited (removed again if a limit is
+    refused: nothing runs with half its limits, nothing is left behind)."""
+    cg = open_cgroup(spec.name, spec.cgroup_dir, container=spec.name)
+    cg.create()
+    try:
+        cg.apply(spec.resources)
+    except BaseException:
+        cg.delete()
+        raise
+    return cg
 
 
 def resources_from_options(opts, base=None, **kw):

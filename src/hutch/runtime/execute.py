@@ -31,7 +31,9 @@ def execute(spec, *, cgroup_factory=None, network=None, warn=None, lxcpath=None)
     if network is None:
         from .. import network as net
         network = net.for_start(spec, lxcpath)
-    cg = _make_cgroup(spec) if cgroup_factory is None else cgroup_factory(spec)
+    if cgroup_factory is None:
+        from ..cgroups import make_for as cgroup_factory
+    cg = cgroup_factory(spec)
     console = None
     try:
         console = os.ttyname(0)
@@ -75,14 +77,3 @@ def execute(spec, *, cgroup_factory=None, network=None, warn=None, lxcpath=None)
         if cg is not None:
             cg.delete()
 
-
-def _make_cgroup(spec):
-    from ..cgroups import open_cgroup
-    cg = open_cgroup(spec.name, spec.cgroup_dir, container=spec.name)
-    cg.create()
-    try:
-        cg.apply(spec.resources)
-    except BaseException:
-        cg.delete()
-        raise
-    return cg
