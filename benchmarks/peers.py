@@ -298,6 +298,15 @@ class Hutch:
             hutch_help(v)
         self.b = b
         self.P = ['-P', b.path('hutch', '')] if hutch_flag('create', '-P') else []
+        if self.P:
+            b.defer(_remove_run_dirs, self.P[1])
+
+
+def _remove_run_dirs(lxcpath):
+    """hutch's state and lock directories for a container path, under /run/hutch."""
+    rel = os.path.abspath(lxcpath).lstrip('/')
+    for kind in ('state', 'lock'):
+        shutil.rmtree(os.path.join('/run/hutch', kind, rel), ignore_errors=True)
 
     def argv(self, verb, name, *rest):
         return [HUTCH, verb, '-n', name, *self.P, *rest]

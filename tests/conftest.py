@@ -42,11 +42,15 @@ def busybox_rootfs():
 
 @pytest.fixture
 def lxcpath(monkeypatch):
-    """A private container path, removed afterwards."""
+    """A private container path, removed afterwards with hutch's run-time
+    directories for it (state files, locks) under /run/hutch."""
     d = tempfile.mkdtemp(prefix="hutch-test-lxcpath-")
     monkeypatch.setenv("HUTCH_LXCPATH", d)
     yield d
     shutil.rmtree(d, ignore_errors=True)
+    from hutch.runtime import lock, state
+    for run_dir in (state.state_dir(d), os.path.dirname(lock.lock_path(d, "x"))):
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def _host_snapshot():
