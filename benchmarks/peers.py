@@ -290,6 +290,22 @@ def hutch_flag(verb, flag):
     return hutch_has(verb) and re.search(rf'(^|[\s,\[]){re.escape(flag)}\b', hutch_help(verb)) is not None
 
 
+def _remove_run_dirs(lxcpath):
+    """hutch's state and lock directories for a container path, under /run/hutch."""
+    rel = os.path.abspath(lxcpath).strip('/')
+    for kind in ('state', 'lock'):
+        top = os.path.join('/run/hutch', kind)
+        d = os.path.join(top, rel)
+        shutil.rmtree(d, ignore_errors=True)
+        d = os.path.dirname(d)
+        while d != top and d.startswith(top):   # the parents this path made, if empty
+            try:
+                os.rmdir(d)
+            except OSError:
+                break
+            d = os.path.dirname(d)
+
+
 class Hutch:
     """hutch's container verbs, with a private container path when the CLI takes -P (as lxc-* do)."""
 
@@ -300,13 +316,6 @@ class Hutch:
         self.P = ['-P', b.path('hutch', '')] if hutch_flag('create', '-P') else []
         if self.P:
             b.defer(_remove_run_dirs, self.P[1])
-
-
-def _remove_run_dirs(lxcpath):
-    """hutch's state and lock directories for a container path, under /run/hutch."""
-    rel = os.path.abspath(lxcpath).lstrip('/')
-    for kind in ('state', 'lock'):
-        shutil.rmtree(os.path.join('/run/hutch', kind, rel), ignore_errors=True)
 
     def argv(self, verb, name, *rest):
         return [HUTCH, verb, '-n', name, *self.P, *rest]
