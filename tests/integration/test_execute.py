@@ -204,3 +204,21 @@ def test_bad_cwd_names_the_step(busybox_rootfs):
     r = run(busybox_rootfs, "/bin/true", name="cw", extra=["-s", "lxc.init.cwd=/no/such"])
     assert r.returncode != 0
     assert r.stderr.strip() == "hutch: execute cw: cwd /no/such: No such file or directory"
+
+
+def test_a_second_run_of_the_same_name_is_refused_and_harms_nothing(busybox_rootfs):
+    """hutch/<name> is one group per name: a run that finds it holding
+    another run's processes must refuse, not share it (and, on its way out,
+    kill what is in it)."""
+    first = subprocess.Popen(HUTCH + ["execute", "--rootfs", busybox_rootfs, "--name", "xsame",
+                                      "--", "/bin/sh", "-c", "echo up; exec sleep 30"],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert first.stdout.readline() == "up\n"
+        r = run(busybox_rootfs, "/bin/true", name="xsame")
+        assert r.returncode != 0
+        assert "already holds processes" in r.stderr and "Traceback" not in r.stderr
+        assert first.poll() is None                  # the first run was not touched
+    finally:
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(timeout=10) == 128 + signal.SIGTERM

@@ -33,10 +33,22 @@ def open_cgroup(name, cgroup_dir=None, *, container=None, hierarchies=None, fs=N
                   container=container if container is not None else name, fs=fs)
 
 
-def make_for(spec):
+def make_for(spec, hierarchies=None):
     """The container's group, made and limited (removed again if a limit is
-    refused: nothing runs with half its limits, nothing is left behind)."""
-    cg = open_cgroup(spec.name, spec.cgroup_dir, container=spec.name)
+    refused: nothing runs with half its limits, nothing is left behind).
+
+    ``hutch/<name>`` is the same for every container path: a group that
+    already holds processes is a container of that name running elsewhere,
+    and is refused (Busy), never emptied; an empty leftover is removed."""
+    cg = open_cgroup(spec.name, spec.cgroup_dir, container=spec.name,
+                     hierarchies=hierarchies)
+    if cg.exists():
+        if cg.populated():
+            from ..errors import Busy
+            raise Busy(f'its cgroup "{cg.path()}" already holds processes (a container '
+                       f'of the same name in another container path?)',
+                       container=spec.name, step="cgroup")
+        cg.delete()
     cg.create()
     try:
         cg.apply(spec.resources)

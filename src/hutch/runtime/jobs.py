@@ -195,23 +195,11 @@ def launch(chan, sup, box, prep=None, console_fd=None):
     for i in range(1, len(paths)):
         spec.mounts.append(Mount(paths[i], f"dev/tty{i}", "none", ["bind", "create=file"]))
     from .. import network
-    from ..cgroups import open_cgroup
+    from ..cgroups import make_for
     from .launch import EXEC, REAPER, Launcher
-    cg = open_cgroup(name, spec.cgroup_dir, container=name, hierarchies=prep.hierarchies)
-    made = False
+    cg = None
     try:
-        if cg.exists():
-            if cg.populated():
-                # hutch/<name> is the same for every container path: a
-                # container of this name elsewhere runs in it.  Never kill it.
-                from ..errors import Busy
-                raise Busy(f'its cgroup "{cg.path()}" already holds processes (a container '
-                           f'of the same name in another container path?)',
-                           container=name, step="cgroup")
-            cg.delete()                 # an empty leftover of a run nobody cleaned
-        cg.create()
-        made = True
-        cg.apply(spec.resources)
+        cg = make_for(spec, prep.hierarchies)
         close = [chan.fileno()] + ([console_fd] if console_fd is not None else [])
         launcher = Launcher(spec, mode=REAPER if box.req.get("useinit") else EXEC, cgroup=cg,
                             console=paths[0] if console_fd is not None else None,
@@ -219,7 +207,7 @@ def launch(chan, sup, box, prep=None, console_fd=None):
                             on_init=_init_hook(close, console_fd is not None))
         launched = launcher.start()
     except BaseException as e:
-        if made:
+        if cg is not None:
             try:
                 cg.delete()
             except Exception:    # noqa: BLE001 - the start error is what matters
