@@ -134,3 +134,11 @@ def test_config_errors_still_raise(cdir):
     _write(cdir / "config", "lxc.no.such.key = 1\n")
     with pytest.raises(ConfigError):
         cache.load(cdir / "config", "web")
+
+
+def test_the_cache_is_readable_by_its_owner_only(cdir):
+    """A config may be 0600 because it holds secrets (lxc.environment)."""
+    _write(cdir / "config", "lxc.environment = TOKEN=secret\n")
+    os.chmod(cdir / "config", 0o600)
+    cache.load(cdir / "config", "web")
+    assert os.stat(cdir / cache.NAME).st_mode & 0o077 == 0

@@ -76,10 +76,16 @@ def _fresh(deps):
 
 
 def _store(cpath, data):
+    """Write the cache readable by root only: a config may hold secrets
+    (lxc.environment) under a stricter mode than the umask would give."""
     tmp = f"{cpath}.{os.getpid()}"
     try:
-        with open(tmp, "wb") as f:
-            f.write(marshal.dumps(data))
+        blob = marshal.dumps(data)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            os.write(fd, blob)
+        finally:
+            os.close(fd)
         os.replace(tmp, cpath)
     except (OSError, ValueError):
         # a read-only container path, or a value marshal cannot hold:
