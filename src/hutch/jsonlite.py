@@ -10,7 +10,7 @@ the plain data hutch writes (dicts, lists, str, int, float, bool, None).
 
 import _json
 
-__all__ = ("loads", "load", "dumps", "dump")
+__all__ = ("loads", "dumps")
 
 _WS = " \t\n\r"
 
@@ -53,10 +53,6 @@ def loads(s):
     return obj
 
 
-def load(f):
-    return loads(f.read())
-
-
 def _default(o):
     raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
@@ -75,10 +71,6 @@ def dumps(obj, indent=None):
     out = []
     _pretty(obj, out, 0, " " * indent if isinstance(indent, int) else indent)
     return "".join(out)
-
-
-def dumps_compact(obj):
-    return "".join(_compact(obj, 0))
 
 
 def _pretty(obj, out, level, unit):
@@ -104,7 +96,3 @@ def _pretty(obj, out, level, unit):
         out.append("\n" + unit * level + "]")
     else:
         out.append("".join(_compact(obj, 0)))
-
-
-def dump(obj, f, indent=None):
-    f.write(dumps(obj, indent))

@@ -78,19 +78,11 @@ def _argv_of(run, payload):
     return list(run), None
 
 
-def saved_cgroup(name, st):
-    """The cgroup the running container's state records, or None."""
-    rec = st.get("cgroup") if st else None
-    if not isinstance(rec, dict):
-        return None
-    from .cgroups import open_cgroup
-    return open_cgroup(rec.get("name") or name, rec.get("dir"), container=name)
-
-
 def running_cgroup(name, st, spec=None):
     """The container's Cgroup: the one its state records (the running
     config), else the spec's; None when it does not exist (stopped)."""
-    cg = saved_cgroup(name, st)
+    from .runtime.cleanup import open_saved_cgroup
+    cg = open_saved_cgroup(name, st)
     if cg is None:
         from .cgroups import open_cgroup
         cg = open_cgroup(name, spec.cgroup_dir if spec is not None else None,
@@ -102,9 +94,6 @@ def host_links(st):
     """[{host, name, rx_bytes, tx_bytes}] of the container's veths (host
     ends), from the network state its supervisor saved."""
     net = st.get("net") if st else None
-    if isinstance(net, str):
-        from .jsonlite import loads
-        net = loads(net)
     if not net:
         return []
     from . import network

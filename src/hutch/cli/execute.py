@@ -50,17 +50,13 @@ def main(argv):
         spec.resources = resources_from_options(limits, base=spec.resources)
     from ..runtime.execute import execute
     from .common import warn
-    lxcpath = args.lxcpath or _default()
+    from ..store import Store
+    lxcpath = Store(args.lxcpath).lxcpath     # absolute, as every verb has it
     if args.rootfs:
         return execute(spec, warn=warn, lxcpath=lxcpath)
     from ..runtime import lock
     with lock.ContainerLock(lxcpath, spec.name, what="execute"):
         return execute(spec, warn=warn, lxcpath=lxcpath)
-
-
-def _default():
-    from ..store import default_lxcpath
-    return default_lxcpath()
 
 
 def build_spec(args):

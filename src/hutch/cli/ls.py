@@ -143,8 +143,9 @@ def row_of(store, name, need):
     if "ips" in need:
         from .. import network
         try:
-            row["ipv4"] = list(network.ips(pid, "inet"))
-            row["ipv6"] = list(network.ips(pid, "inet6"))
+            every = network.ips(pid)            # one netns visit for both families
+            row["ipv4"] = [ip for ip in every if ":" not in ip]
+            row["ipv6"] = [ip for ip in every if ":" in ip]
         except Exception:    # noqa: BLE001 - the init may exit under us
             pass
     if "ifaces" in need:

@@ -1,6 +1,6 @@
 """prctl(2): no_new_privs, parent-death signal, subreaper, bounding set."""
 
-from .ffi import c_ulong, string_buffer
+from .ffi import byref, c_int, c_ulong, string_buffer
 
 from .libc import check, libc
 
@@ -43,6 +43,13 @@ def set_pdeathsig(sig):
 
 def set_child_subreaper(on=True):
     prctl(PR_SET_CHILD_SUBREAPER, 1 if on else 0, name="child_subreaper")
+
+
+def get_child_subreaper():
+    v = c_int(0)
+    check(libc.prctl(PR_GET_CHILD_SUBREAPER, byref(v), _ul(0), _ul(0), _ul(0)),
+          "child_subreaper")
+    return bool(v.value)
 
 
 def capbset_read(cap):

@@ -10,7 +10,7 @@ what is already gone is skipped.
 def open_saved_cgroup(name, data):
     """The Cgroup recorded in a state dict, or None."""
     cg = data.get("cgroup") if data else None
-    if not cg:
+    if not isinstance(cg, dict):
         return None
     from ..cgroups import open_cgroup
     return open_cgroup(cg.get("name") or name, cg.get("dir"), container=name)

@@ -123,15 +123,13 @@ def _run_forked(lxcpath, path):
 # groups, hutch/<name>, from birth.
 
 
-def daemon(lxcpath, *, spawn=True):
+def daemon(lxcpath):
     """A connection to the daemon of ``lxcpath`` (started if need be)."""
     path = st.supervisor_socket(lxcpath)
     for attempt in range(3):
         try:
             return proto.Conn(path)
         except (FileNotFoundError, ConnectionRefusedError):
-            if not spawn:
-                return None
             spawn_daemon(lxcpath)
     return proto.Conn(path)
 

@@ -13,9 +13,9 @@ import os
 
 from ..errors import HutchError, NotRunning
 from . import state as st
+from .termproxy import SIGWINCH, write_all
 
 DEFAULT_ESCAPE = 1          # Ctrl-a
-SIGWINCH = 28
 
 
 def parse_escape(text):
@@ -63,9 +63,10 @@ def _letter(escape):
 
 def _raw(fd):
     import termios
+
+    from .termproxy import make_raw
     saved = termios.tcgetattr(fd)
-    from .supervisor_console import make_raw
-    make_raw(fd, saved)
+    termios.tcsetattr(fd, termios.TCSAFLUSH, make_raw(saved))
     return saved
 
 
@@ -117,7 +118,7 @@ def console(lxcpath, name, ttynum=-1, *, stdinfd=0, stdoutfd=1, stderrfd=2,
         esc = Escaper(escape)
         pending = bytearray()
         if conn.buf:                        # ring-buffer bytes read with the reply
-            _write_all(stdoutfd, bytes(conn.buf))
+            write_all(stdoutfd, bytes(conn.buf))
             conn.buf.clear()
         sock = conn.sock
         sock.setblocking(False)
@@ -139,7 +140,7 @@ def console(lxcpath, name, ttynum=-1, *, stdinfd=0, stdoutfd=1, stderrfd=2,
                         data = b""
                     if not data:
                         return n            # the container stopped
-                    _write_all(stdoutfd, data)
+                    write_all(stdoutfd, data)
                 elif fd == stdinfd and stdin_open:
                     try:
                         data = os.read(stdinfd, 4096)
@@ -209,17 +210,3 @@ def _drain(fd, pending, timeout=1.0):
             p = select.poll()
             p.register(fd, select.POLLOUT)
             p.poll(50)
-
-
-def _write_all(fd, data):
-    view = memoryview(data)
-    while view:
-        try:
-            n = os.write(fd, view)
-        except BlockingIOError:
-            import select
-            p = select.poll()
-            p.register(fd, select.POLLOUT)
-            p.poll(100)
-            continue
-        view = view[n:]

@@ -121,7 +121,7 @@ def preload():
     from ..cgroups import base, fs, mounts, v1, v2             # noqa: F401
     from ..config import cache, lxc                            # noqa: F401
     from ..network import plan                                 # noqa: F401
-    from . import attach, cleanup, launch                      # noqa: F401
+    from . import cleanup, launch, running_config              # noqa: F401
 
 
 class Prepared:
@@ -223,8 +223,7 @@ def launch(chan, sup, box, prep=None, console_fd=None):
     net = launched.net_state
     nsfd = getattr(net, "nsfd", None) if net is not None else None
     if net is not None:
-        from ..jsonlite import dumps
-        net = dumps(net.to_dict())
+        net = net.to_dict()             # plain data: the channel is marshal
     _send(chan, {"phase": "running", "init_pid": launched.pid,
                  "init_start_time": st.pid_start_time(launched.pid),
                  "net": net, "freezer": freezer_of(cg), "cgdirs": cg.dirs(),
@@ -244,15 +243,5 @@ def freezer_of(cg):
 
 def cleanup(chan, sup, box, nsfd=None):
     from .cleanup import cleanup_saved
-    cleanup_saved(box.name, _plain(box.data), nsfd=nsfd)
+    cleanup_saved(box.name, box.data, nsfd=nsfd)
     _send(chan, {"ok": True})
-
-
-def _plain(data):
-    """The state dict with the saved network state parsed back."""
-    out = dict(data)
-    net = out.get("net")
-    if isinstance(net, str):
-        from ..jsonlite import loads
-        out["net"] = loads(net)
-    return out

@@ -3,7 +3,7 @@
 ``import json`` costs the supervisor daemon ~1.3 MB (it pulls in ``re``
 and ``enum``), and the daemon only ever *writes* JSON (state files).  The
 values it writes are plain: dicts, lists, str, int, float, bool, None —
-plus :class:`Raw`, text that already is JSON (a saved network state).
+plus :class:`Raw`, text that already is JSON, written as it is.
 """
 
 

@@ -129,7 +129,7 @@ class Launcher:
                                           err_r, err_w, sync_p, sync_c)
             except _NoClone3:
                 pass                               # an older kernel: two steps
-        was_subreaper = _get_subreaper()
+        was_subreaper = prctl.get_child_subreaper()
         prctl.set_child_subreaper(True)
         pid = None
         if cgfd is not None:
@@ -228,7 +228,7 @@ class Launcher:
                 _handshake(sync, b"N\n", b"G")
             os.close(sync)
         except BaseException as e:   # noqa: BLE001 - reported to the parent
-            _report(err, step, e)
+            proc.leave(err, step, e)
         self._init(err)
 
     def _abort(self, child, init_pid):
@@ -274,7 +274,7 @@ class Launcher:
             os.write(sync, b"P%d\n" % pid)
             os._exit(0)
         except BaseException as e:   # noqa: BLE001 - reported to the parent
-            _report(err, step, e)
+            proc.leave(err, step, e)
 
     def _init(self, err):
         """PID 1: build the container's / and become (or run) the command."""
@@ -304,14 +304,7 @@ class Launcher:
             step = "exec"
             proc.finish_and_exec(spec.process, spec.security, env, keep_fds=(err,))
         except BaseException as e:   # noqa: BLE001
-            if isinstance(e, proc.ExecFailed):
-                proc.report(err, "exec", e.err, e.argv0)
-                os._exit(127 if e.err.errno == 2 else 126)
-            if isinstance(e, proc.StepFailed):
-                proc.report(err, e.step, e.err)
-                os._exit(126)
-            proc.report(err, step, e)
-            os._exit(1)
+            proc.leave(err, step, e)
 
 
 def _part(pid, parent_ends, child_ends, shared, child):
@@ -324,15 +317,6 @@ def _part(pid, parent_ends, child_ends, shared, child):
         os._exit(1)                                # not reached
     for fd in (*child_ends, *shared.values()):
         os.close(fd)
-
-
-def _report(err, step, e):
-    """Report a failure before the rootfs steps, and leave."""
-    if isinstance(e, proc.StepFailed):
-        proc.report(err, e.step, e.err)
-    else:
-        proc.report(err, step, e)
-    os._exit(1)
 
 
 class _NoClone3(Exception):
@@ -376,13 +360,6 @@ def _open_v2_dir(cgroup):
         return os.open(d, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError:
         return None
-
-
-def _get_subreaper():
-    from ..kernel.ffi import byref, c_int
-    v = c_int(0)
-    prctl.libc.prctl(prctl.PR_GET_CHILD_SUBREAPER, byref(v), 0, 0, 0)
-    return bool(v.value)
 
 
 def write_id_maps(pid, idmaps, name):

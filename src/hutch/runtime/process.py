@@ -61,6 +61,21 @@ def report(fd, step, err=None, text=None):
         pass
 
 
+def leave(fd, step, e, code=1):
+    """A child of hutch failed before its exec: report why on the error
+    pipe ``fd`` and _exit.  ExecFailed: step "exec", 127 when the command
+    is missing, else 126; StepFailed: its own step, 126; anything else:
+    ``step``, ``code``."""
+    if isinstance(e, ExecFailed):
+        report(fd, "exec", e.err, e.argv0)
+        os._exit(127 if e.err.errno == 2 else 126)
+    if isinstance(e, StepFailed):
+        report(fd, e.step, e.err)
+        os._exit(126)
+    report(fd, step, e)
+    os._exit(code)
+
+
 def read_all(fd):
     """Everything until EOF (the error pipe's EOF means: exec happened)."""
     chunks = []

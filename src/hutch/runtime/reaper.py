@@ -24,15 +24,8 @@ def run_reaper(spec, env, err):
     try:
         proc.apply_settings(spec.process, spec.security, keep_fds=(err,))
         child = proc.spawn(spec.process, env)
-    except proc.ExecFailed as e:
-        proc.report(err, "exec", e.err, e.argv0)
-        os._exit(127 if e.err.errno == 2 else 126)
-    except proc.StepFailed as e:
-        proc.report(err, e.step, e.err)
-        os._exit(126)
-    except BaseException as e:   # noqa: BLE001
-        proc.report(err, "exec", e)
-        os._exit(126)
+    except BaseException as e:   # noqa: BLE001 - reported to hutch
+        proc.leave(err, "exec", e, code=126)
     os.close(err)
 
     def forward(signum, _frame):

@@ -137,7 +137,7 @@ def _stop_orphan(lxcpath, name, cur, req):
                 os.close(fd)
         data = _write(lxcpath, name, data, st.STOPPING)
         try:
-            cleanup_saved(name, _saved(data))
+            cleanup_saved(name, data)
         finally:
             _write(lxcpath, name, data, st.STOPPED)
     return st.STOPPED
@@ -153,12 +153,6 @@ def maybe_frozen(cg):
         return False
 
 
-def _saved(data):
-    out = dict(data)
-    if isinstance(out.get("net"), str):
-        from ..jsonlite import loads
-        out["net"] = loads(out["net"])
-    return out
 
 
 def kill(lxcpath, name, sig):
@@ -179,4 +173,3 @@ def kill(lxcpath, name, sig):
         except ProcessLookupError:
             pass
     return sent
-

@@ -200,16 +200,8 @@ class ConsoleOps:
 
 
 def make_raw(fd, mode):
-    """cfmakeraw: every byte goes to the container, ^C and ^Z included."""
+    """cfmakeraw on ``fd``: every byte goes to the container, ^C and ^Z included."""
     import termios
-    new = list(mode)
-    new[0] &= ~(termios.IGNBRK | termios.BRKINT | termios.PARMRK | termios.ISTRIP
-                | termios.INLCR | termios.IGNCR | termios.ICRNL | termios.IXON)
-    new[1] &= ~termios.OPOST
-    new[2] &= ~(termios.CSIZE | termios.PARENB)
-    new[2] |= termios.CS8
-    new[3] &= ~(termios.ECHO | termios.ECHONL | termios.ICANON | termios.ISIG | termios.IEXTEN)
-    new[6] = list(new[6])
-    new[6][termios.VMIN] = 1
-    new[6][termios.VTIME] = 0
-    termios.tcsetattr(fd, termios.TCSAFLUSH, new)
+
+    from .termproxy import make_raw as raw
+    termios.tcsetattr(fd, termios.TCSAFLUSH, raw(mode))

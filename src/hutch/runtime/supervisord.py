@@ -68,8 +68,6 @@ from .supervisor_freezer import FreezerOps
 POLLIN, POLLOUT = select.POLLIN, select.POLLOUT
 POLLERR, POLLHUP, POLLNVAL = select.POLLERR, select.POLLHUP, select.POLLNVAL
 SIGHUP, SIGINT, SIGKILL, SIGTERM = 1, 2, 9, 15
-#: LXC's defaults for lxc.signal.halt / reboot / stop
-DEFAULT_SIGNALS = {"halt_signal": 30, "reboot_signal": 2, "stop_signal": 9}
 
 
 class Box:
@@ -689,8 +687,7 @@ class Supervisor(ConsoleOps, FreezerOps):
             box.data["init_pid"] = box.pid
             box.data["init_start_time"] = msg.get("init_start_time")
             if msg.get("net"):
-                from .jsonout import Raw
-                box.data["net"] = Raw(msg["net"])
+                box.data["net"] = msg["net"]
             fz = msg.get("freezer")
             box.freezer = tuple(fz) if fz else None
             box.cgdirs = msg.get("cgdirs")

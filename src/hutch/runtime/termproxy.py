@@ -33,7 +33,7 @@ def make_raw(attrs):
     return a
 
 
-def _write_all(fd, data):
+def write_all(fd, data):
     while data:
         try:
             n = os.write(fd, data)
@@ -102,7 +102,7 @@ def proxy(master, pid, *, in_fd=0, out_fd=1):
                         data = b""              # EIO: no slave end left open
                     if data:
                         if out_fd is not None:
-                            _write_all(out_fd, data)
+                            write_all(out_fd, data)
                     else:
                         p.unregister(master)
                         master_open = False
@@ -114,7 +114,7 @@ def proxy(master, pid, *, in_fd=0, out_fd=1):
                         except OSError:
                             data = b""
                     if data:
-                        _write_all(master, data)
+                        write_all(master, data)
                     else:
                         p.unregister(in_fd)     # EOF or hangup on our side
                 elif fd == pidfd:
@@ -154,4 +154,4 @@ def _drain(master, out_fd):
         if not data:
             return
         if out_fd is not None:
-            _write_all(out_fd, data)
+            write_all(out_fd, data)
