@@ -182,7 +182,8 @@ class LiveOps:
         if st is None:
             st = self._state()
         if st.get("state") not in ACTIVE:
-            raise NotRunning(f"is not running (state {st.get('state')})", container=self.name)
+            from .runtime.state import not_running
+            raise not_running(self.store.lxcpath, self.name, st.get("state"))
         spec = None if isinstance(st.get("cgroup"), dict) else self._spec_or_none()
         cg = running_cgroup(self.name, st, spec)
         if cg is None:
@@ -199,12 +200,10 @@ class LiveOps:
 
     # ------------------------------------------------------------ network
     def _init_pid(self):
-        from .errors import NotRunning
         from .runtime import state
         st = self._state()
         if st.get("state") not in state.ACTIVE or not st.get("init_pid"):
-            raise NotRunning(f"is not running (state {st.get('state')})",
-                             container=self.name)
+            raise state.not_running(self.store.lxcpath, self.name, st.get("state"))
         return int(st["init_pid"])
 
     def get_interfaces(self):

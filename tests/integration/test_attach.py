@@ -231,6 +231,7 @@ def test_reused_pid_is_never_entered(lxcpath):
     recorded: that pid is someone else's now."""
     from hutch.runtime import state
     p = subprocess.Popen(["sleep", "100"])
+    os.mkdir(os.path.join(lxcpath, "ghost"))    # a container, not just a name
     try:
         state.write(lxcpath, "ghost", {"state": "RUNNING", "init_pid": p.pid,
                                        "init_start_time": state.pid_start_time(p.pid) - 1})
@@ -239,6 +240,7 @@ def test_reused_pid_is_never_entered(lxcpath):
     finally:
         p.kill()
         p.wait()
+        os.rmdir(os.path.join(lxcpath, "ghost"))
         state.remove(lxcpath, "ghost")
         remove_empty_dirs(state.state_dir(lxcpath), state.STATE_ROOT)
 

@@ -101,6 +101,19 @@ def test_start_failure_leaves_nothing(lab):
     assert r.returncode != 0 and "no container" in r.stderr
 
 
+def test_verbs_on_a_name_with_no_container_say_so(lab):
+    """Not "is not running": that sends the user looking for a stopped one."""
+    missing = "nosuch" + lab.tag
+    made = lab.create()                 # a stopped one still says "not running"
+    for verb in (["stop", "-k"], ["kill"], ["freeze"], ["unfreeze"], ["attach", "--", "true"],
+                 ["console"], ["priority"], ["info"]):
+        r = lab.run(verb[0], "-n", missing, *verb[1:], input="")
+        assert r.returncode == 1, (verb, r.stderr)
+        assert r.stderr == f"hutch: {verb[0]} {missing}: no container {missing!r} in {lab.path}\n"
+    r = lab.run("freeze", "-n", made)
+    assert r.returncode == 1 and "is not running (state STOPPED)" in r.stderr
+
+
 def test_an_init_that_exits_at_once_is_reaped_and_cleaned(lab):
     # the start is answered once the init has exec'd, before the start job
     # has exited; an init gone by then is reaped (its status kept) after it

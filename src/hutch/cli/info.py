@@ -231,7 +231,7 @@ def main(argv):
     info = collect(store.lxcpath, name, spec=spec, want=want)
     if not defined and info["pid"] is None:
         from ..errors import NotFound
-        raise NotFound(f"doesn't exist in {store.lxcpath}", container=name)
+        raise NotFound(f"no container {name!r} in {store.lxcpath}", container=name)
     keys = []
     bad = []
     for key in args.config:

@@ -133,7 +133,7 @@ def open_target(lxcpath, name, *, namespaces=None, join_cgroup=True, cgroup_dir=
     if s in (state.FROZEN, state.FREEZING):
         raise StateError("is frozen; unfreeze it before attaching", container=name)
     if s not in (state.RUNNING, state.THAWED) or not st.get("init_pid"):
-        raise NotRunning(f"is not running (state {s})", container=name)
+        raise state.not_running(lxcpath, name, s)
     pid, start = int(st["init_pid"]), st.get("init_start_time")
     t = Target(name, pid)
     wanted = ALL_NAMESPACES if namespaces is None else namespaces

@@ -11,7 +11,7 @@ when nobody watches.  The local terminal is in raw mode until we leave;
 
 import os
 
-from ..errors import HutchError, NotRunning
+from ..errors import HutchError
 from . import state as st
 from .termproxy import SIGWINCH, write_all
 
@@ -88,8 +88,7 @@ def console(lxcpath, name, ttynum=-1, *, stdinfd=0, stdoutfd=1, stderrfd=2,
     from .client import supervisor_of
     cur = st.read(lxcpath, name)
     if cur["state"] not in (st.RUNNING, st.FROZEN, st.FREEZING, st.THAWED):
-        raise NotRunning(f"is not running (state {cur['state']})", container=name,
-                         step="console")
+        raise st.not_running(lxcpath, name, cur["state"], "console")
     conn = supervisor_of(cur)
     if conn is None:
         raise HutchError("its supervisor is gone, and the console with it (the "

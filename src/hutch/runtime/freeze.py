@@ -32,7 +32,7 @@ def _change(lxcpath, name, op):
         return
     cur = st.read(lxcpath, name)
     if cur["state"] not in LIVE:
-        raise NotRunning(f"is not running (state {cur['state']})", container=name, step=op)
+        raise st.not_running(lxcpath, name, cur["state"], op)
     if call(cur, req) is None:
         _orphan(lxcpath, name, op)
 

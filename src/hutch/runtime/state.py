@@ -186,3 +186,13 @@ def remove(lxcpath, name):
         os.unlink(state_path(lxcpath, name))
     except FileNotFoundError:
         pass
+
+
+def not_running(lxcpath, name, state, step=None):
+    """The error for a verb that needs a running container.  A name with
+    no container behind it is told so (as ``hutch start`` does), instead of
+    "is not running", which would send the user looking for a stopped one."""
+    from ..errors import NotFound, NotRunning
+    if state == STOPPED and not os.path.isdir(os.path.join(lxcpath, name)):
+        return NotFound(f"no container {name!r} in {lxcpath}", container=name, step=step)
+    return NotRunning(f"is not running (state {state})", container=name, step=step)

@@ -32,7 +32,7 @@ def stop(lxcpath, name, *, timeout=DEFAULT_TIMEOUT, kill=False, reboot=False,
     if cur["state"] == st.STOPPED:
         if cur.get("stale"):
             clean_stale(lxcpath, name, cur)
-        raise NotRunning("is not running", container=name, step="stop")
+        raise st.not_running(lxcpath, name, cur["state"], "stop")
     try:
         reply = call(cur, req)
     except NotRunning:
@@ -160,7 +160,7 @@ def kill(lxcpath, name, sig):
     from .cleanup import open_saved_cgroup
     cur = st.read(lxcpath, name)
     if cur["state"] not in st.ACTIVE:
-        raise NotRunning("is not running", container=name, step="kill")
+        raise st.not_running(lxcpath, name, cur["state"], "kill")
     cg = open_saved_cgroup(name, cur)
     pids = cg.procs() if cg is not None else []
     if not pids and cur.get("init_pid"):
