@@ -142,7 +142,7 @@ class Container(LiveOps, LifecycleOps):
                 self.stop()
             except NotRunning:
                 pass                    # it stopped on its own meanwhile
-        with lock.ContainerLock(self.store.lxcpath, self.name, what="destroy"):
+        with lock.ContainerLock(self.store.lxcpath, self.name, what="destroy") as held:
             if _is_running(self):
                 from .errors import StateError
                 raise StateError("was started again while being destroyed",
@@ -150,6 +150,7 @@ class Container(LiveOps, LifecycleOps):
             _remove_tree(self.store.dir(self.name))
             from .runtime import state
             state.remove(self.store.lxcpath, self.name)
+            held.remove()
         self._spec = None
         return True
 

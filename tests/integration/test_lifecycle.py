@@ -393,6 +393,9 @@ def test_destroy_refuses_running_unless_forced(lab):
     r = lab.run("destroy", "-n", n, "-f")
     assert r.returncode == 0, r.stderr
     assert not os.path.exists(os.path.join(lab.path, n))
+    from hutch.runtime import lock, state
+    assert not os.path.exists(lock.lock_path(lab.path, n))       # nothing left in /run
+    assert not os.path.exists(state.state_path(lab.path, n))
     lab.names.remove(n)
 
 

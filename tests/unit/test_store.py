@@ -28,3 +28,18 @@ def test_store_paths_and_listing(tmp_path, monkeypatch):
         s.require_absent("web")
     with pytest.raises(NotFound, match="no container 'db'"):
         s.require("db")
+
+
+def test_python3_lxc_module_names(monkeypatch):
+    """``import hutch as lxc`` finds python3-lxc's module-level names."""
+    import hutch
+    from hutch import live
+    assert hutch.attach_run_command is live.attach_run_command
+    assert hutch.attach_run_shell is live.attach_run_shell
+    assert (hutch.LXC_ATTACH_KEEP_ENV, hutch.LXC_ATTACH_CLEAR_ENV) == (0, 1)
+    assert hutch.CLONE_NEWNET == 0x40000000
+    assert hutch.version == hutch.__version__
+    monkeypatch.setenv("HUTCH_LXCPATH", "/srv/boxes")
+    assert hutch.default_config_path == "/srv/boxes"
+    with pytest.raises(AttributeError):
+        hutch.no_such_name

@@ -25,17 +25,47 @@ class ContainerLock:
         self.fd = None
 
     def acquire(self):
+        """Lock the file that is at the path *now*: a ``destroy`` unlinks
+        the file while holding it, so a command that was waiting on the old
+        inode locks nothing and must lock the new file instead (checked by
+        inode after the flock); its directory may go the same way."""
         import fcntl
-        os.makedirs(os.path.dirname(self.path), mode=0o700, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if self.blocking else fcntl.LOCK_NB))
-        except BlockingIOError:
+        for _attempt in range(20):
+            os.makedirs(os.path.dirname(self.path), mode=0o700, exist_ok=True)
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except FileNotFoundError:
+                continue                # the directory went with a destroy
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if self.blocking else fcntl.LOCK_NB))
+            except BlockingIOError:
+                os.close(fd)
+                raise Busy("another hutch command is using this container",
+                           container=self.name, step=self.what) from None
+            try:
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                self.fd = fd
+                return self
             os.close(fd)
-            raise Busy("another hutch command is using this container",
-                       container=self.name, step=self.what) from None
-        self.fd = fd
-        return self
+        raise Busy("its lock file keeps being removed", container=self.name, step=self.what)
+
+    def remove(self):
+        """Unlink the lock file (and its directories, if that leaves them
+        empty) while holding it: ``destroy`` leaves nothing in /run."""
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+        d = os.path.dirname(self.path)
+        while d.startswith(LOCK_ROOT + "/"):
+            try:
+                os.rmdir(d)
+            except OSError:
+                break
+            d = os.path.dirname(d)
 
     def release(self):
         if self.fd is not None:
