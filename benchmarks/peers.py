@@ -309,12 +309,17 @@ def _remove_run_dirs(lxcpath):
 class Hutch:
     """hutch's container verbs, with a private container path when the CLI takes -P (as lxc-* do)."""
 
-    def __init__(self, b, *verbs):
+    def __init__(self, b, *verbs, path='hutch'):
+        """path: the container path's directory in the run's temp dir (another one: a supervisor of its own)."""
         for v in ('create',) + verbs:
             hutch_help(v)
         self.b = b
-        self.P = ['-P', b.path('hutch', '')] if hutch_flag('create', '-P') else []
-        if self.P:
+        self.P = ['-P', b.path(path, '')] if hutch_flag('create', '-P') else []
+        # once per path, before any container's destroy is deferred: undo runs last-in first-out, and a
+        # second Hutch removing the run dirs while an earlier one's container still runs would hide it
+        # from that container's `hutch stop`
+        if self.P and self.P[1] not in b.__dict__.setdefault('hutch_run_dirs', set()):
+            b.hutch_run_dirs.add(self.P[1])
             b.defer(_remove_run_dirs, self.P[1])
 
     def argv(self, verb, name, *rest):
