@@ -127,21 +127,29 @@ class Lab:
 
 
 def _daemon_pid(lxcpath):
+    """The daemon of ``lxcpath``: a process that looks like one (jobs it
+    forks look the same until they exit) whose parent does not."""
     key = os.path.abspath(lxcpath).encode()
+    found = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
         try:
             with open(f"/proc/{d}/cmdline", "rb") as f:
                 argv = f.read().split(b"\0")
-        except OSError:
+            with open(f"/proc/{d}/stat", "rb") as f:
+                ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
             continue
         # exec'd by the API (python -c "...supervisord import main" LXCPATH)
         # or forked by the hutch command (cmdline: hutch-supervisor LXCPATH)
         is_daemon = argv[0] == b"hutch-supervisor" or \
             b"from hutch.runtime.supervisord import main" in b" ".join(argv)
         if is_daemon and key in argv:
-            return int(d)
+            found[int(d)] = ppid
+    for pid, ppid in found.items():
+        if ppid not in found:
+            return pid
     return None
 
 

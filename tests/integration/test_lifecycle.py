@@ -65,7 +65,8 @@ def test_start_stop_cycles_busybox_init(lab):
         pid = st["init_pid"]
         assert _comm(pid) == "init"
         # the supervisor is the init's parent (it reaps it)
-        assert _ppid(pid) == st["supervisor_pid"] == lab.supervisor_pid()
+        assert st["supervisor_pid"] == lab.supervisor_pid()
+        assert wait_until(lambda: _ppid(pid) == st["supervisor_pid"], 5)
         # which stays in its caller's groups (a group hutch made for it could
         # never be removed), while the container is in its own from birth
         assert "/hutch/" not in _read(f"/proc/{st['supervisor_pid']}/cgroup")
@@ -112,6 +113,44 @@ def test_verbs_on_a_name_with_no_container_say_so(lab):
         assert r.stderr == f"hutch: {verb[0]} {missing}: no container {missing!r} in {lab.path}\n"
     r = lab.run("freeze", "-n", made)
     assert r.returncode == 1 and "is not running (state STOPPED)" in r.stderr
+
+
+def _start_jobs(lxcpath):
+    """Processes titled as a daemon's spare start job for ``lxcpath``."""
+    key = os.path.abspath(lxcpath).encode()
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/cmdline", "rb") as f:
+                    argv = f.read().split(b"\0")
+            except OSError:
+                continue
+            if argv[0] == b"hutch-start-job" and key in argv:
+                out.append(int(d))
+    return out
+
+
+def test_a_first_start_that_fails_in_its_spare_leaves_nothing(lab):
+    """A new daemon's first start is prepared by its spare job: a config
+    error there writes no state file and leaves no job behind."""
+    n = lab.create(config=["lxc.no.such.key = 1"])
+    r = lab.run("start", "-n", n)
+    assert r.returncode != 0 and "lxc.no.such.key" in r.stderr
+    from hutch.runtime import state
+    assert not os.path.exists(state.state_path(lab.path, n))
+    assert wait_until(lambda: not _start_jobs(lab.path), 10)
+
+
+def test_a_spare_nobody_used_goes_with_its_daemon(lab):
+    """A daemon that gets no request exits after its wait, and kills and
+    reaps the start job it forked at birth."""
+    from hutch.runtime import client
+    client.spawn_daemon(lab.path)
+    assert lab.supervisor_pid() is not None
+    assert wait_until(lambda: _start_jobs(lab.path), 5)
+    assert wait_until(lambda: lab.supervisor_pid() is None, 15)
+    assert wait_until(lambda: not _start_jobs(lab.path), 5)
 
 
 def test_an_init_that_exits_at_once_is_reaped_and_cleaned(lab):
@@ -377,7 +416,9 @@ def test_twenty_containers_leave_nothing(lab):
             r = lab.run("start", "-n", n)
             assert r.returncode == 0, r.stderr
         sup = lab.supervisor_pid()
-        assert all(_ppid(lab.pid(n)) == sup for n in names)
+        # each init is re-parented to the daemon when its start job exits,
+        # which may be just after `hutch start` returned
+        assert wait_until(lambda: all(_ppid(lab.pid(n)) == sup for n in names), 5)
         for n in names:
             r = lab.run("stop", "-n", n, "-k")
             assert r.returncode == 0, r.stderr

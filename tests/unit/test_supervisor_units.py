@@ -255,3 +255,11 @@ def test_a_configured_dirs_parent_stays(tmp_path):
     d.mkdir(parents=True)
     assert cleanup.remove_cgroup_now("a", [str(d)], {"name": "a", "dir": "mine/a"})
     assert not d.exists() and (tmp_path / "memory" / "mine").is_dir()
+
+
+def test_the_forked_daemons_path_is_the_containers_default():
+    """client.DAEMON_PATH copies spec.DEFAULT_PATH (the forked daemon does
+    not import spec): the two must not drift apart."""
+    from hutch import spec
+    from hutch.runtime import client
+    assert client.DAEMON_PATH == spec.DEFAULT_PATH

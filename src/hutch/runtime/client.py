@@ -33,17 +33,18 @@ def spawn_daemon(lxcpath):
     """Start the supervisor daemon for ``lxcpath``; return when it listens.
 
     Double fork and setsid: it keeps nothing of the caller (no terminal,
-    no session, fds 0-2 on /dev/null, every other fd closed).  It is made
-    a child subreaper before exec (the flag survives execve), so the inits
-    its jobs start are re-parented to it.  From the ``hutch`` command
-    (_as_command) there is no exec: the forked copy forgets the caller's
-    environment and command line (``ps`` shows ``hutch-supervisor
-    LXCPATH``) and runs the daemon's main itself.
+    no session, fds 0-2 on /dev/null, every other fd closed).  It is a
+    child subreaper (the exec'd one is made one before exec: the flag
+    survives execve), so the inits its jobs start are re-parented to it.
+    From the ``hutch`` command (_as_command) there is no exec: the forked
+    copy forgets the caller's environment and command line (``ps`` shows
+    ``hutch-supervisor LXCPATH``) and runs the daemon's main itself.
     """
     from ..errors import HutchError
-    from ..spec import DEFAULT_PATH
     lxcpath = os.path.abspath(lxcpath)
-    src = _hutch_dir()
+    forked = _as_command()
+    if not forked:
+        src = _hutch_dir()
     r, w = os.pipe()
     for f in (sys.stdout, sys.stderr):
         try:
@@ -57,8 +58,6 @@ def spawn_daemon(lxcpath):
             os.setsid()
             if os.fork() > 0:
                 os._exit(0)
-            from ..kernel import prctl
-            prctl.set_child_subreaper(True)
             null = os.open("/dev/null", os.O_RDWR)
             for fd in (0, 1, 2):
                 os.dup2(null, fd)
@@ -69,10 +68,12 @@ def spawn_daemon(lxcpath):
             os.closerange(4, 1 << 20)
             os.chdir("/")
             os.umask(0o022)
-            if _as_command():
-                _run_forked(lxcpath, DEFAULT_PATH)
+            if forked:
+                _run_forked(lxcpath)
+            from ..kernel import prctl
+            prctl.set_child_subreaper(True)
             os.execve(sys.executable, [sys.executable, "-I", "-S", "-c", BOOT, src,
-                                       lxcpath, "3"], {"PATH": DEFAULT_PATH})
+                                       lxcpath, "3"], {"PATH": DAEMON_PATH})
         except BaseException:    # noqa: BLE001 - a forked child leaves only by _exit
             pass
         os._exit(127)
@@ -96,24 +97,69 @@ def spawn_daemon(lxcpath):
                      step="supervisor")
 
 
-def _run_forked(lxcpath, path):
-    """The daemon, in this forked copy of the hutch command; never returns."""
-    from .proctitle import forget_caller
-    forget_caller(b"hutch-supervisor\0" + os.fsencode(lxcpath))
+#: spec.DEFAULT_PATH, the daemon's whole environment (not imported by the
+#: forked daemon: ~40 kB it would keep for nothing else)
+DAEMON_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def _run_forked(lxcpath):
+    """The daemon, in this forked copy of the hutch command; never returns.
+
+    Its first start job is forked first of all (:func:`fork_spare`), so
+    that it loads the start path on the other CPU while the daemon loads
+    itself.  The daemon imports nothing it does not need later: no
+    ctypes types beyond one prctl call (proctitle), no start path.
+    """
     os.environ.clear()
-    os.environ["PATH"] = path
+    os.environ["PATH"] = DAEMON_PATH
     sys.argv = ["hutch-supervisor", lxcpath]
-    from ..kernel import prctl
-    try:
-        prctl.set_name("hutch-supervise")
-    except OSError:
-        pass
+    spare = fork_spare(lxcpath)
+    from .proctitle import forget_caller, set_child_subreaper, set_comm
+    forget_caller(b"hutch-supervisor\0" + os.fsencode(lxcpath))
+    set_comm(b"hutch-supervise")
+    set_child_subreaper()
     from .supervisord import main
     code = 1
     try:
-        code = main([lxcpath, "3"])
+        code = main([lxcpath, "3"], spare=spare)
     finally:
         os._exit(code or 0)
+
+
+def fork_spare(lxcpath):
+    """Fork the daemon's first start job ahead of its request; (pid, the
+    daemon's end of their socket pair), or None.
+
+    The child keeps only its end (the daemon's ready pipe, fd 3, is closed
+    at once: the command waits for its EOF), then loads the start path
+    and waits (:mod:`.spare`).  Forked before the daemon's own imports,
+    the two load in parallel, and the daemon never loads the start path
+    itself while it has one container.
+    """
+    import _socket
+    try:
+        a, b = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        a.close()
+        b.close()
+        return None
+    if pid == 0:
+        try:
+            a.close()
+            fd = b.fileno()
+            os.closerange(3, fd)
+            os.closerange(fd + 1, 1 << 20)
+            from .spare import main
+            main(b, lxcpath)
+        except BaseException:    # noqa: BLE001 - a forked child leaves only by _exit
+            pass
+        os._exit(0)
+    b.close()
+    return pid, a
 
 
 # The daemon stays in the cgroup of the command that spawned it, as any

@@ -137,8 +137,10 @@ def prepare(sup, box):
     file will hold.  The supervisor runs it itself, before the job's fork:
     in the warm daemon it costs ~0.5 ms where the fresh fork took ~2 ms
     (every page it touches there is a copy-on-write fault), and the job
-    gets the result with the fork.  A HutchError here fails the start
-    before anything exists."""
+    gets the result with the fork.  A new daemon's first start is the
+    exception: its spare job (:mod:`.spare`), forked at the daemon's birth
+    with the start path loading, runs this itself.  A HutchError here
+    fails the start before anything exists."""
     from ..errors import AlreadyRunning
     from . import state as st
     name, req = box.name, box.req

@@ -1,4 +1,6 @@
-"""What /proc shows of a process hutch forked from its own command.
+"""What a process hutch forked from its own command first does to itself:
+what /proc shows of it (command line, environment, name) and, for the
+supervisor daemon, becoming a child subreaper.
 
 A module with no imports beyond ``os``: the supervisor daemon calls it
 first thing after its fork, before it has loaded anything else.
@@ -38,3 +40,39 @@ def forget_caller(title=b"hutch-init"):
         pass
     finally:
         os.close(fd)
+
+
+def set_comm(name):
+    """The process's name (``ps -o comm``, /proc/PID/comm, 15 bytes at
+    most): writing /proc/self/comm does what prctl(PR_SET_NAME) does,
+    without ctypes.  Best effort."""
+    try:
+        fd = os.open("/proc/self/comm", os.O_WRONLY | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        os.write(fd, name[:15])
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def set_child_subreaper():
+    """prctl(PR_SET_CHILD_SUBREAPER, 1): orphans below us come to us.
+
+    For the supervisor daemon, its only libc call: made straight through
+    ``_ctypes`` (a function pointer with the default int arguments and
+    result), as :mod:`hutch.kernel.ffi` would, without ffi's table of C
+    types (~70 kB the daemon would keep for its whole life)."""
+    import _ctypes
+
+    class Func(_ctypes.CFuncPtr):
+        _flags_ = _ctypes.FUNCFLAG_CDECL | _ctypes.FUNCFLAG_USE_ERRNO
+
+    class Self:
+        _handle = _ctypes.dlopen(None, _ctypes.RTLD_LOCAL)
+
+    if Func(("prctl", Self()))(36, 1) != 0:     # PR_SET_CHILD_SUBREAPER
+        err = _ctypes.get_errno()
+        raise OSError(err, os.strerror(err), "prctl")

@@ -19,15 +19,20 @@ over a socketpair and exits:
   re-parented to the daemon (also a subreaper), which then reaps it and
   keeps its exit status.  What the start decides before that (the
   config, mostly from its cache; the state check; the ptys) the daemon
-  does itself, so the job gets it with the fork.
+  does itself, so the job gets it with the fork -- except for a new
+  daemon's first start: that job (the *spare*, :mod:`.spare`) is forked
+  at the daemon's birth, loads the start path while the daemon loads
+  itself, and decides itself; the daemon opens the ptys it asks for.
 * ``cleanup``: kill what is left in the cgroup, remove it, tear the network
   down -- when the init's exit left more than empty cgroups, which the
   daemon removes itself.
 
 When a second container joins the daemon, the start path is imported
 into it (:meth:`Supervisor._preload`, ~1.5 MB once per container path), so
-no later job pays for imports; a daemon with one container stays lean.  The cgroup freezer is a write and a read or two:
-the daemon drives it itself (:mod:`.supervisor_freezer`).
+no later job pays for imports; a daemon with one container never loads
+it (~3.3 MB of anonymous memory then, 1 MB above a bare ``python -I -S``).
+The cgroup freezer is a write and a read or two: the daemon drives it
+itself (:mod:`.supervisor_freezer`).
 
 One event loop (``select.poll``) over the listening socket, the clients,
 the jobs' sockets, the inits' pidfds, the pty masters and the v2 freezer's
@@ -155,6 +160,9 @@ class Supervisor(ConsoleOps, FreezerOps):
         #: the soft fd limit to give back to jobs when the daemon raised its own
         self.nofile = None
         self.preloaded = False
+        #: (pid, socket) of the first start's job, forked at birth
+        #: (client.fork_spare) and loading the start path meanwhile
+        self.spare = None
 
     # ------------------------------------------------------------ plumbing
     def _register(self, fd, mask, cb):
@@ -455,7 +463,8 @@ class Supervisor(ConsoleOps, FreezerOps):
                     "foreground": self.foreground}
         self.boxes[name] = box
         try:
-            self._launch(box)
+            if not self._launch_spare(box):
+                self._launch(box)
         except BaseException:
             self._finish(box)
             raise
@@ -646,6 +655,75 @@ class Supervisor(ConsoleOps, FreezerOps):
         # written while the job runs (the job reads no state): ~0.4 ms
         # less of every start on a host with a CPU to spare
         self._set_state(box, st.STARTING)
+
+    def _launch_spare(self, box):
+        """The first start, by the spare job (:mod:`.spare`): it prepares
+        (as :meth:`_launch` does here), says what it decided, gets the
+        ptys, then starts the container.  False if there is no spare (the
+        caller launches); errors come back as the job's."""
+        if self.spare is None:
+            return False
+        pid, sock = self.spare
+        self.spare = None
+        try:
+            sock.sendall(proto.frame({"name": box.name, "req": box.req, "daemon": self.pid,
+                                      "peek": self._peek_state(box.name)}))
+        except OSError:                 # it died: the usual way, then
+            end_spare(pid, sock)
+            return False
+        box.error = None
+        box.pid = None
+        box.init_gone = False
+        box.cgdirs = None
+        sock.setblocking(False)
+        job = Job(pid, sock, box, "launch", self._spare_msg, self._launch_done)
+        self.jobs[job.fd] = job
+        self._register(job.fd, POLLIN, self._job_io)
+        box.launching = True
+        # STARTING at once, as _launch; written with what the job decides
+        self._set_state(box, st.STARTING, write=False)
+        return True
+
+    def _spare_msg(self, job, msg, fds):
+        """The spare job's messages: its preparation (ptys wanted, state
+        data, warnings), answered with the ptys; then the start's."""
+        box = job.box
+        prep = msg.get("prep")
+        if prep is None:
+            if "error" in msg and not box.ptys:
+                box.state = st.STOPPED      # it made nothing; nothing was written
+            self._launch_msg(job, msg, fds)
+            return
+        for f in fds:
+            os.close(f)
+        try:
+            self._open_ptys(box, prep["want"], prep["ring"] or RING_DEFAULT,
+                            prep["logfile"])
+            console = box.ptys[0] if box.ptys and box.ptys[0] is not None else None
+            data = proto.frame({"ptys": [p.path if p is not None else None
+                                         for p in box.ptys]})
+            if console is not None:
+                n = job.sock.sendmsg([data], proto.pack_fds([console.slave]))
+                data = data[n:]
+            if data:
+                job.sock.sendall(data)
+        except Exception as e:   # noqa: BLE001 - the start fails, nothing made yet
+            box.error = proto.error_dict(e)
+            box.state = st.STOPPED
+            try:
+                os.kill(job.pid, SIGKILL)       # our child: its EOF ends the start
+            except ProcessLookupError:
+                pass
+            return
+        box.warnings = prep["warnings"]
+        box.data.update(prep["data"])
+        box.data.pop("exit_status", None)
+        self._write_state(box)
+
+    def drop_spare(self):
+        if self.spare is not None:
+            spare, self.spare = self.spare, None
+            end_spare(*spare)
 
     def _open_ptys(self, box, want, ring, logfile):
         """A pty pair per console and tty: the slave bound inside, the
@@ -933,10 +1011,48 @@ def run_foreground(lxcpath, req, *, attach_tty=True):
     return code
 
 
-def main(argv=None):
-    """The daemon: ``python -I -S -c ... LXCPATH READY_FD`` (see client.spawn)."""
+def main(argv=None, spare=None):
+    """The daemon: ``python -I -S -c ... LXCPATH READY_FD`` (see client.spawn).
+
+    ``spare``: its first start's job, already forked (client._run_forked);
+    else it is forked here."""
     argv = sys.argv[1:] if argv is None else argv
     lxcpath, ready = os.path.abspath(argv[0]), int(argv[1])
+    if spare is None:
+        from .client import fork_spare
+        spare = fork_spare(lxcpath)
+    try:
+        sup = _ready(lxcpath, ready)
+        if not sup:
+            return 1 if sup is False else 0
+        sup.spare, spare = spare, None
+        try:
+            sup.run()
+        except BaseException:
+            sup._log_exc("supervisor")
+            raise
+        finally:
+            sup.close_listener()
+            sup.drop_spare()
+        return 0
+    finally:
+        if spare is not None:
+            end_spare(*spare)
+
+
+def end_spare(pid, sock):
+    """Let an unused spare go: it is our child, so killed and reaped."""
+    sock.close()
+    try:
+        os.kill(pid, SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
+
+
+def _ready(lxcpath, ready):
+    """Take the daemon lock, listen, tell the spawner: the Supervisor;
+    None if another daemon answers, False if this one cannot serve."""
     import fcntl
     sock_path = st.supervisor_socket(lxcpath)
     lock_path = st.supervisor_lock(lxcpath)
@@ -952,12 +1068,12 @@ def main(argv=None):
         try:                                    # a live daemon answers
             proto.Conn(sock_path, timeout=1).close()
             os.write(ready, b"E")
-            return 0
+            return None
         except OSError:
             pass                                # one that is exiting: wait
         if time.monotonic() > deadline:
             os.write(ready, b"Xanother supervisor holds the lock and does not answer")
-            return 1
+            return False
         time.sleep(0.01)
     for s in (SIGHUP, SIGINT):
         _signal.signal(s, _signal.SIG_IGN)
@@ -976,14 +1092,7 @@ def main(argv=None):
         sup.listen()
     except OSError as e:
         os.write(ready, f"Xcannot listen on {sock_path}: {e.strerror}".encode())
-        return 1
+        return False
     os.write(ready, b"R")
     os.close(ready)
-    try:
-        sup.run()
-    except BaseException:
-        sup._log_exc("supervisor")
-        raise
-    finally:
-        sup.close_listener()
-    return 0
+    return sup
