@@ -49,14 +49,30 @@ def build(b):
         pid = peers.floor_sleeper(b)
         return ['nsenter', '-t', str(pid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', '/bin/true']
 
-    yield Section('exec /bin/true into a running container', [
-        harness.command_case('hutch attach', hutch, 'hutch attach -n NAME -- /bin/true'),
-        harness.command_case('lxc-attach', lxc, 'lxc-attach -n NAME -- /bin/true'),
-        harness.command_case('runc exec', oci('runc', False), 'runc exec ID /bin/true'),
-        harness.command_case('runc exec (wrapped)', oci('runc', True), 'crun wrapper around runc exec ID /bin/true'),
-        harness.command_case('crun exec (wrapped)', oci('crun', True), 'crun wrapper around crun exec ID /bin/true'),
-        harness.command_case('nsenter floor', floor, 'nsenter -t PID -m -u -i -n -p -r -w /bin/true'),
-    ], reference='runc exec')
+    execs = {}  # row -> the argv its setup made, timed again below with pauses
+
+    def remember(row, setup):
+        def wrapped():
+            execs[row] = setup()
+            return execs[row]
+        return wrapped
+
+    rows = (('hutch attach', hutch, 'hutch attach -n NAME -- /bin/true'),
+            ('lxc-attach', lxc, 'lxc-attach -n NAME -- /bin/true'),
+            ('runc exec', oci('runc', False), 'runc exec ID /bin/true'),
+            ('runc exec (wrapped)', oci('runc', True), 'crun wrapper around runc exec ID /bin/true'),
+            ('crun exec (wrapped)', oci('crun', True), 'crun wrapper around crun exec ID /bin/true'),
+            ('nsenter floor', floor, 'nsenter -t PID -m -u -i -n -p -r -w /bin/true'))
+    yield Section('exec /bin/true into a running container',
+                  [harness.command_case(r, remember(r, setup), cmd) for r, setup, cmd in rows],
+                  reference='runc exec')
+    yield Section(f'the same, each command {PAUSE} s after the last (as typed by a user)',
+                  [paced_case(r, execs) for r, _setup, _cmd in rows], reference='runc exec',
+                  note='Moving a process with a write to cgroup.procs waits for an RCU grace period unless '
+                       'another move ran just before (the kernel keeps the lock fast for a while after one): '
+                       'back to back, each command finds it fast; a pause lets it go slow again. Whoever '
+                       'writes cgroup.procs pays ~5-30 ms here; hutch attach does not write it (clone3 into '
+                       'the v2 group, v1 "tasks" for one thread).')
 
     yield Section('host memory per running container (host-side processes, smaps_rollup)',
                   [memory_case(tool, live) for tool in ('hutch', 'lxc', 'runc', 'crun-wrapped')],
@@ -70,6 +86,11 @@ def build(b):
         cycle_case(b, 'runc run -d/delete -f', runc_fleet),
     ], reference='lxc-start -d/lxc-stop -k', metrics=[('start', 'ms'), ('stop', 'ms')],
         note='each round: start (returns once it runs), then stop with SIGKILL (returns once it is gone)')
+    yield Section(f'the same, each command {PAUSE} s after the last (as typed by a user)', [
+        cycle_case(b, 'hutch start/stop -k', hutch_fleet, PAUSE),
+        cycle_case(b, 'lxc-start -d/lxc-stop -k', lxc_fleet, PAUSE),
+        cycle_case(b, 'runc run -d/delete -f', runc_fleet, PAUSE),
+    ], reference='lxc-start -d/lxc-stop -k', metrics=[('start', 'ms'), ('stop', 'ms')])
 
     count = b.args.count
     yield Section(f'density: {count} sleepers started one after another, then stopped', [
@@ -78,6 +99,22 @@ def build(b):
         density_case(b, 'runc run -d/delete -f', count, runc_fleet),
     ], reference='runc run -d/delete -f', n=b.args.density_n, warmup=False,
         metrics=[('start', 's'), ('stop', 's'), ('pss_each', 'MB')])
+
+
+#: seconds between two commands in the paced section
+PAUSE = 0.3
+
+
+def paced_case(row, execs):
+    """Time the argv row's setup made, after an untimed pause."""
+    def setup():
+        if row not in execs:
+            raise Skip('not running (its exec row did not start)')
+
+    def fn(i):
+        time.sleep(PAUSE)
+        return timed(execs[row])
+    return Case(row, fn, setup=setup, cmd='as above')
 
 
 def memory_case(tool, live):
@@ -140,14 +177,18 @@ def runc_fleet(b, names):
     return (lambda n: r.run_argv(bundles[n], n, detach=True)), (lambda n: r.cmd('delete', '-f', n)), r.pid
 
 
-def cycle_case(b, label, fleet):
-    """Each round: start one sleeper, then stop it at once; both timed."""
+def cycle_case(b, label, fleet, pause=0):
+    """Each round: start one sleeper, then stop it at once; both timed (``pause``: each after that
+    many seconds, untimed)."""
     tag = label.split()[0].split('-')[0][:5]
-    name = f'{b.id}-o{tag}'
+    name = f'{b.id}-o{tag}' + ('p' if pause else '')
+
+    def after_pause(argv):
+        return (lambda i: (time.sleep(pause), argv)[1]) if pause else argv
 
     def setup():
         start, stop, _pid = fleet(b, [name])
-        return {'start': start(name), 'stop': stop(name)}
+        return {'start': after_pause(start(name)), 'stop': after_pause(stop(name))}
     return harness.command_case(label, setup, cmd=label)
 
 
