@@ -29,6 +29,18 @@ class Container(LiveOps, LifecycleOps):
     def config_path(self):
         return self.store.lxcpath
 
+    def get_config_path(self):
+        """python3-lxc's spelling of :attr:`config_path`."""
+        return self.store.lxcpath
+
+    def set_config_path(self, path):
+        """Look for the container under another container path from now on
+        (python3-lxc's; the config is read again from there)."""
+        from .store import Store
+        self.store = Store(path)
+        self._spec = None
+        return True
+
     @property
     def config_file_name(self):
         return self.store.config_path(self.name)

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from hutch.errors import AlreadyExists, NameError_, NotFound
@@ -43,3 +45,16 @@ def test_python3_lxc_module_names(monkeypatch):
     assert hutch.default_config_path == "/srv/boxes"
     with pytest.raises(AttributeError):
         hutch.no_such_name
+
+
+def test_config_path_get_and_set(tmp_path):
+    import hutch
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    os.makedirs(os.path.join(b, "web"))
+    with open(os.path.join(b, "web", "config"), "w") as f:
+        f.write("lxc.uts.name = webhost\n")
+    c = hutch.Container("web", config_path=a)
+    assert c.get_config_path() == a and not c.defined
+    assert c.set_config_path(b) is True
+    assert c.get_config_path() == c.config_path == b and c.defined
+    assert c.get_config_item("lxc.uts.name") == "webhost"
