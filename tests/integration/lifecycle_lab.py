@@ -126,11 +126,8 @@ class Lab:
         return problems
 
 
-def _daemon_pid(lxcpath):
-    """The daemon of ``lxcpath``: a process that looks like one (jobs it
-    forks look the same until they exit) whose parent does not."""
-    key = os.path.abspath(lxcpath).encode()
-    found = {}
+def _processes():
+    """(pid, argv, parent pid) of every process there is."""
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
@@ -141,16 +138,32 @@ def _daemon_pid(lxcpath):
                 ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
         except (OSError, IndexError, ValueError):
             continue
+        yield int(d), argv, ppid
+
+
+def _daemon_pid(lxcpath):
+    """The daemon of ``lxcpath``: a process that looks like one (jobs it
+    forks look the same until they exit) whose parent does not."""
+    key = os.path.abspath(lxcpath).encode()
+    found = {}
+    for pid, argv, ppid in _processes():
         # exec'd by the API (python -c "...supervisord import main" LXCPATH)
         # or forked by the hutch command (cmdline: hutch-supervisor LXCPATH)
         is_daemon = argv[0] == b"hutch-supervisor" or \
             b"from hutch.runtime.supervisord import main" in b" ".join(argv)
         if is_daemon and key in argv:
-            found[int(d)] = ppid
+            found[pid] = ppid
     for pid, ppid in found.items():
         if ppid not in found:
             return pid
     return None
+
+
+def start_jobs(lxcpath):
+    """Processes titled as a daemon's spare start job for ``lxcpath``."""
+    key = os.path.abspath(lxcpath).encode()
+    return [pid for pid, argv, _ppid in _processes()
+            if argv[0] == b"hutch-start-job" and key in argv]
 
 
 def _procs_in(name):

@@ -14,7 +14,7 @@ import time
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lifecycle_lab import Lab, lab, wait_until  # noqa: E402,F401
+from lifecycle_lab import Lab, lab, start_jobs, wait_until  # noqa: E402,F401
 
 pytestmark = pytest.mark.root
 
@@ -115,22 +115,6 @@ def test_verbs_on_a_name_with_no_container_say_so(lab):
     assert r.returncode == 1 and "is not running (state STOPPED)" in r.stderr
 
 
-def _start_jobs(lxcpath):
-    """Processes titled as a daemon's spare start job for ``lxcpath``."""
-    key = os.path.abspath(lxcpath).encode()
-    out = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open(f"/proc/{d}/cmdline", "rb") as f:
-                    argv = f.read().split(b"\0")
-            except OSError:
-                continue
-            if argv[0] == b"hutch-start-job" and key in argv:
-                out.append(int(d))
-    return out
-
-
 def test_a_first_start_that_fails_in_its_spare_leaves_nothing(lab):
     """A new daemon's first start is prepared by its spare job: a config
     error there writes no state file and leaves no job behind."""
@@ -139,7 +123,7 @@ def test_a_first_start_that_fails_in_its_spare_leaves_nothing(lab):
     assert r.returncode != 0 and "lxc.no.such.key" in r.stderr
     from hutch.runtime import state
     assert not os.path.exists(state.state_path(lab.path, n))
-    assert wait_until(lambda: not _start_jobs(lab.path), 10)
+    assert wait_until(lambda: not start_jobs(lab.path), 10)
 
 
 def test_a_spare_nobody_used_goes_with_its_daemon(lab):
@@ -148,9 +132,9 @@ def test_a_spare_nobody_used_goes_with_its_daemon(lab):
     from hutch.runtime import client
     client.spawn_daemon(lab.path)
     assert lab.supervisor_pid() is not None
-    assert wait_until(lambda: _start_jobs(lab.path), 5)
+    assert wait_until(lambda: start_jobs(lab.path), 5)
     assert wait_until(lambda: lab.supervisor_pid() is None, 15)
-    assert wait_until(lambda: not _start_jobs(lab.path), 5)
+    assert wait_until(lambda: not start_jobs(lab.path), 5)
 
 
 def test_an_init_that_exits_at_once_is_reaped_and_cleaned(lab):

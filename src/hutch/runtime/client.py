@@ -70,8 +70,8 @@ def spawn_daemon(lxcpath):
             os.umask(0o022)
             if forked:
                 _run_forked(lxcpath)
-            from ..kernel import prctl
-            prctl.set_child_subreaper(True)
+            from .proctitle import set_child_subreaper
+            set_child_subreaper()
             os.execve(sys.executable, [sys.executable, "-I", "-S", "-c", BOOT, src,
                                        lxcpath, "3"], {"PATH": DAEMON_PATH})
         except BaseException:    # noqa: BLE001 - a forked child leaves only by _exit

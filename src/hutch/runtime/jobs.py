@@ -113,15 +113,17 @@ def split_words(text):
     return words
 
 
-def preload():
+def preload(parser=True):
     """Import the modules every start and cleanup job uses (see
-    Supervisor._preload): the config cache and parser, the spec, the
+    Supervisor._preload): the config cache and ``parser``, the spec, the
     cgroups, the start sequence, the saved-state cleanup."""
     from .. import network, spec, store                       # noqa: F401
     from ..cgroups import base, fs, mounts, v1, v2             # noqa: F401
-    from ..config import cache, lxc                            # noqa: F401
+    from ..config import cache                                 # noqa: F401
     from ..network import plan                                 # noqa: F401
     from . import cleanup, launch, running_config              # noqa: F401
+    if parser:
+        from ..config import lxc                               # noqa: F401
 
 
 class Prepared:

@@ -39,6 +39,22 @@ def unframe(buf):
     return marshal.loads(bytes(buf[4:4 + n])), 4 + n
 
 
+def read_frame(sock, buf, space=_socket.CMSG_SPACE(4 * 8)):
+    """The next frame on ``sock`` (``buf`` holds what came before it) and
+    the fds that came with it; (None, fds) on EOF."""
+    fds = []
+    while True:
+        obj, used = unframe(buf)
+        if obj is not None:
+            del buf[:used]
+            return obj, fds
+        data, anc, _flags, _addr = sock.recvmsg(65536, space)
+        fds.extend(unpack_fds(anc))
+        if not data:
+            return None, fds
+        buf += data
+
+
 def pack_fds(fds):
     return [(SOL_SOCKET, SCM_RIGHTS, b"".join(
         int(fd).to_bytes(4, sys.byteorder, signed=True) for fd in fds))]
@@ -110,20 +126,12 @@ class Conn:
 
     def recv(self):
         """The next frame and the fds that came with it; (None, []) on EOF."""
-        fds = []
-        space = _socket.CMSG_SPACE(4 * 8)
-        while True:
-            obj, used = unframe(self.buf)
-            if obj is not None:
-                del self.buf[:used]
-                return obj, fds
-            data, anc, _flags, _addr = self.sock.recvmsg(65536, space)
-            fds.extend(unpack_fds(anc))
-            if not data:
-                for fd in fds:
-                    os.close(fd)
-                return None, []
-            self.buf += data
+        obj, fds = read_frame(self.sock, self.buf)
+        if obj is None:
+            for fd in fds:
+                os.close(fd)
+            return None, []
+        return obj, fds
 
     def call(self, req):
         """Send ``req`` and return the reply; a failed reply raises its error.

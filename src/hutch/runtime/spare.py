@@ -21,7 +21,6 @@ any point (the daemon exited, or had no start for it) ends it.
 """
 
 import _signal
-import _socket
 import os
 
 from . import proto
@@ -59,31 +58,6 @@ class _Daemon:
         return self.peek
 
 
-def _load():
-    """What a start runs, as jobs.preload() but the config parser: the
-    start reads the config from its cache (a stale cache loads it)."""
-    from .. import network, spec, store                         # noqa: F401
-    from ..cgroups import base, fs, mounts, v1, v2               # noqa: F401
-    from ..config import cache                                   # noqa: F401
-    from ..network import plan                                   # noqa: F401
-    from . import cleanup, jobs, launch, running_config          # noqa: F401
-
-
-def _recv(chan, buf):
-    """The next frame and the fds that came with it; (None, fds) on EOF."""
-    fds = []
-    while True:
-        msg, used = proto.unframe(buf)
-        if msg is not None:
-            del buf[:used]
-            return msg, fds
-        data, anc, _flags, _addr = chan.recvmsg(65536, _socket.CMSG_SPACE(4 * 8))
-        fds.extend(proto.unpack_fds(anc))
-        if not data:
-            return None, fds
-        buf += data
-
-
 def main(chan, lxcpath):
     """Run in the forked child: load, wait, start; the caller ``_exit``s."""
     from .proctitle import forget_caller, set_comm
@@ -92,12 +66,14 @@ def main(chan, lxcpath):
     for s in (1, 2, 15, 28):            # SIGHUP SIGINT SIGTERM SIGWINCH: as a job's
         _signal.signal(s, _signal.SIG_DFL)
     try:
-        _load()
+        # the config is read from its cache; a stale cache loads the parser
+        from . import jobs
+        jobs.preload(parser=False)
     except Exception:    # noqa: BLE001 - the start imports what it needs
         pass
     buf = bytearray()
     try:
-        msg, _fds = _recv(chan, buf)
+        msg, _fds = proto.read_frame(chan, buf)
         if msg is None:
             return
         from . import jobs
@@ -107,7 +83,7 @@ def main(chan, lxcpath):
         chan.sendall(proto.frame({"prep": {
             "want": prep.want, "ring": prep.ring, "logfile": prep.logfile,
             "data": prep.data, "warnings": prep.warnings}}))
-        msg, fds = _recv(chan, buf)
+        msg, fds = proto.read_frame(chan, buf)
         if msg is None:
             return
         box.ptys = [_Pty(p) if p is not None else None for p in msg["ptys"]]

@@ -104,6 +104,13 @@ class Box:
         self.init_gone = False          # the init exited before that
         self.cgdirs = None              # the cgroup's dirs, from the start job
 
+    def new_launch(self):
+        """Forget what a previous run left (a reboot reuses the box)."""
+        self.error = None
+        self.pid = None
+        self.init_gone = False
+        self.cgdirs = None
+
 
 class Client:
     __slots__ = ("sock", "fd", "inbuf", "outbuf", "mode", "pty", "closed")
@@ -564,8 +571,12 @@ class Supervisor(ConsoleOps, FreezerOps):
             finally:
                 os._exit(0)
         b.close()
-        a.setblocking(False)
-        job = Job(pid, a, box, kind, on_msg, on_done)
+        return self._watch_job(pid, a, box, kind, on_msg, on_done)
+
+    def _watch_job(self, pid, sock, box, kind, on_msg, on_done):
+        """Serve a forked job's socket from the loop until it exits."""
+        sock.setblocking(False)
+        job = Job(pid, sock, box, kind, on_msg, on_done)
         self.jobs[job.fd] = job
         self._register(job.fd, POLLIN, self._job_io)
         return job
@@ -638,17 +649,11 @@ class Supervisor(ConsoleOps, FreezerOps):
 
         Errors before the fork are raised (the caller answers them); after
         it, the job reports them and :meth:`_launch_done` answers."""
-        box.error = None
-        box.pid = None
-        box.init_gone = False
-        box.cgdirs = None
+        box.new_launch()
         from . import jobs
         prep = jobs.prepare(self, box)
-        self._open_ptys(box, prep.want, prep.ring or RING_DEFAULT, prep.logfile)
-        box.warnings = prep.warnings
-        box.data.update(prep.data)
-        box.data.pop("exit_status", None)
-        console = box.ptys[0] if box.ptys and box.ptys[0] is not None else None
+        console = self._take_prep(box, prep.want, prep.ring, prep.logfile, prep.warnings,
+                                  prep.data)
         self._job(box, "launch", self._launch_done, on_msg=self._launch_msg, prep=prep,
                   console_fd=console.slave if console is not None else None)
         box.launching = True
@@ -671,14 +676,8 @@ class Supervisor(ConsoleOps, FreezerOps):
         except OSError:                 # it died: the usual way, then
             end_spare(pid, sock)
             return False
-        box.error = None
-        box.pid = None
-        box.init_gone = False
-        box.cgdirs = None
-        sock.setblocking(False)
-        job = Job(pid, sock, box, "launch", self._spare_msg, self._launch_done)
-        self.jobs[job.fd] = job
-        self._register(job.fd, POLLIN, self._job_io)
+        box.new_launch()
+        self._watch_job(pid, sock, box, "launch", self._spare_msg, self._launch_done)
         box.launching = True
         # STARTING at once, as _launch; written with what the job decides
         self._set_state(box, st.STARTING, write=False)
@@ -697,9 +696,8 @@ class Supervisor(ConsoleOps, FreezerOps):
         for f in fds:
             os.close(f)
         try:
-            self._open_ptys(box, prep["want"], prep["ring"] or RING_DEFAULT,
-                            prep["logfile"])
-            console = box.ptys[0] if box.ptys and box.ptys[0] is not None else None
+            console = self._take_prep(box, prep["want"], prep["ring"], prep["logfile"],
+                                      prep["warnings"], prep["data"])
             data = proto.frame({"ptys": [p.path if p is not None else None
                                          for p in box.ptys]})
             if console is not None:
@@ -715,10 +713,17 @@ class Supervisor(ConsoleOps, FreezerOps):
             except ProcessLookupError:
                 pass
             return
-        box.warnings = prep["warnings"]
-        box.data.update(prep["data"])
-        box.data.pop("exit_status", None)
         self._write_state(box)
+
+    def _take_prep(self, box, want, ring, logfile, warnings, data):
+        """Keep what a start's preparation decided on the box: the ptys it
+        wants (opened here), its warnings and state data.  The console's
+        pty, or None."""
+        self._open_ptys(box, want, ring or RING_DEFAULT, logfile)
+        box.warnings = warnings
+        box.data.update(data)
+        box.data.pop("exit_status", None)
+        return box.ptys[0] if box.ptys and box.ptys[0] is not None else None
 
     def drop_spare(self):
         if self.spare is not None:
